@@ -1,0 +1,46 @@
+import { Elysia } from "elysia";
+import type { Config } from "./config";
+import { createAllowedMethods } from "./http/allowed-methods";
+import { type ErrorMapper, errorHandler } from "./http/error-handler";
+import { requestContext } from "./http/request-context";
+import { healthRoutes, type Lifecycle, type ReadinessCheck } from "./modules/health";
+import { type ResponseObserver, responseObservers } from "./observability/access-log";
+import type { Logger } from "./observability/logger";
+
+/** Everything the app talks to, built once by server.ts (or by a test, on other parts). */
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  lifecycle: Lifecycle;
+  readiness?: Record<string, ReadinessCheck>;
+  observers?: ResponseObserver[];
+  errorMappers?: ErrorMapper[];
+  onServerError?: (error: unknown, request: Request, status: number) => void;
+}
+
+/**
+ * Composes the API. Order matters in Elysia: global hooks apply to routes registered after them,
+ * so the cross-cutting plugins come first, then the routes. No I/O happens here.
+ */
+export function createApp(deps: AppDeps) {
+  const { config } = deps;
+  const app = new Elysia({ normalize: true });
+  const allowedMethods = createAllowedMethods(() => app.routes);
+
+  return app
+    .use(requestContext(config))
+    .use(
+      errorHandler({
+        config,
+        logger: deps.logger,
+        allowedMethods,
+        mappers: deps.errorMappers,
+        onServerError: deps.onServerError,
+      }),
+    )
+    .use(responseObservers(deps.observers ?? []))
+    .use(healthRoutes(deps.readiness ?? {}, deps.lifecycle))
+    .group("/api/v1", (api) => api);
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,271 @@
+/**
+ * Environment → typed Config, validated once at start-up. A bad setting throws ConfigError with
+ * one line naming the variable and the rule; server.ts prints that line and exits 1.
+ */
+export type Environment = "development" | "production" | "test";
+export type LogFormat = "combined" | "dev" | "json" | "none";
+export type PolicyName = "general" | "auth" | "search" | "email" | "ai";
+
+export interface PolicyConfig {
+  max: number;
+  windowMs: number;
+}
+
+export interface Config {
+  env: Environment;
+  port: number;
+  host: string;
+  reusePort: boolean;
+  allowedOrigins: string[] | "localhost";
+  databaseUrl: string;
+  dbPoolMax: number;
+  /** false for transaction-mode poolers (Supabase :6543) that cannot keep prepared statements. */
+  dbPrepare: boolean;
+  migrateOnStart: boolean;
+  jwt: {
+    accessSecret: string;
+    refreshSecret: string;
+    accessTtlSeconds: number;
+    refreshTtlSeconds: number;
+    issuer: string;
+    audience: string;
+    /** true when the secrets were generated for this process (development only). */
+    generated: boolean;
+  };
+  redisUrl?: string;
+  sentryDsn?: string;
+  release: string;
+  rateLimits: Record<PolicyName, PolicyConfig>;
+  /** Hop count, or a list of trusted proxy addresses/CIDRs; 0 = use the socket address only. */
+  trustProxy: number | string[];
+  bodyLimit: number;
+  logFormat: LogFormat;
+  shutdownDelayMs: number;
+  shutdownTimeoutMs: number;
+  docsEnabled: boolean;
+  usage: { enabled: boolean; bufferMax: number; flushIntervalMs: number; batchSize: number };
+  metricsToken?: string;
+  smtp: { url?: string; from: string };
+  ai: { baseUrl?: string; apiKey?: string; model: string; timeoutMs: number };
+  compression: { enabled: boolean; minBytes: number };
+}
+
+export class ConfigError extends Error {
+  constructor(variable: string, rule: string) {
+    super(`${variable}: ${rule}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): Config {
+  const read = reader(env);
+  const nodeEnv = read.oneOf("NODE_ENV", ["development", "production", "test"], "development");
+  const production = nodeEnv === "production";
+
+  const databaseUrl = read.string("DATABASE_URL");
+  if (!databaseUrl && read.string("SUPABASE_URL")) {
+    throw new ConfigError(
+      "DATABASE_URL",
+      "SUPABASE_URL is not a database connection; copy the Postgres connection string from the Supabase project (Settings → Database) into DATABASE_URL",
+    );
+  }
+  if (databaseUrl && !/^(postgres|postgresql|sqlite):\/\//.test(databaseUrl)) {
+    throw new ConfigError("DATABASE_URL", "must start with postgres://, postgresql:// or sqlite://");
+  }
+
+  const jwt = readJwt(read, production);
+  const redisUrl = read.url("REDIS_URL", ["redis:", "rediss:"]);
+  const generalWindow = read.int("RATE_LIMIT_WINDOW_MS", 60_000, 1);
+  const policy = (name: string, max: number, windowMs: number): PolicyConfig => ({
+    max: read.int(`RATE_LIMIT_${name}_MAX`, max, 1),
+    windowMs: read.int(`RATE_LIMIT_${name}_WINDOW_MS`, windowMs, 1),
+  });
+
+  return {
+    env: nodeEnv,
+    port: read.int("PORT", 3000, 0, 65535),
+    host: read.string("HOST") ?? "0.0.0.0",
+    reusePort: read.bool("REUSE_PORT", false),
+    allowedOrigins: readOrigins(read, production),
+    databaseUrl: databaseUrl ?? "sqlite://./data/app.db",
+    dbPoolMax: read.int("DB_POOL_MAX", 10, 1, 1000),
+    dbPrepare: read.bool("DB_PREPARE", true),
+    migrateOnStart: read.bool("MIGRATE_ON_START", true),
+    jwt,
+    redisUrl,
+    sentryDsn: read.url("SENTRY_DSN", ["http:", "https:"]),
+    release: read.string("RELEASE") ?? "revenue-api@1.0.0",
+    rateLimits: {
+      general: { max: read.int("RATE_LIMIT_MAX", 100, 1), windowMs: generalWindow },
+      auth: policy("AUTH", 5, 15 * 60_000),
+      search: policy("SEARCH", 60, 60_000),
+      email: policy("EMAIL", 100, 60 * 60_000),
+      ai: policy("AI", 50, 60 * 60_000),
+    },
+    trustProxy: readTrustProxy(read),
+    bodyLimit: read.int("BODY_LIMIT", 1024 * 1024, 1),
+    logFormat: read.oneOf(
+      "LOG_FORMAT",
+      ["combined", "dev", "json", "none"],
+      production ? "combined" : nodeEnv === "test" ? "none" : "dev",
+    ),
+    shutdownDelayMs: read.int("SHUTDOWN_DELAY_MS", production ? 5000 : 0, 0),
+    shutdownTimeoutMs: read.int("SHUTDOWN_TIMEOUT_MS", 10_000, 0),
+    docsEnabled: read.bool("DOCS_ENABLED", !production),
+    usage: {
+      enabled: read.bool("USAGE_TRACKING", true),
+      bufferMax: read.int("USAGE_BUFFER_MAX", 10_000, 1),
+      flushIntervalMs: read.int("USAGE_FLUSH_INTERVAL_MS", 1000, 10),
+      batchSize: read.int("USAGE_BATCH_SIZE", 500, 1),
+    },
+    metricsToken: read.string("METRICS_TOKEN"),
+    smtp: {
+      url: read.url("SMTP_URL", ["smtp:", "smtps:"]),
+      from: read.string("EMAIL_FROM") ?? "Revenue API <no-reply@localhost>",
+    },
+    ai: {
+      baseUrl: read.url("AI_BASE_URL", ["http:", "https:"]),
+      apiKey: read.string("AI_API_KEY"),
+      model: read.string("AI_MODEL") ?? "gpt-4o-mini",
+      timeoutMs: read.int("AI_TIMEOUT_MS", 20_000, 1),
+    },
+    compression: {
+      enabled: read.bool("COMPRESSION", true),
+      minBytes: read.int("COMPRESSION_MIN_BYTES", 1024, 0),
+    },
+  };
+}
+
+function readJwt(read: Reader, production: boolean): Config["jwt"] {
+  let accessSecret = read.string("JWT_SECRET");
+  let refreshSecret = read.string("JWT_REFRESH_SECRET");
+  let generated = false;
+  if (production) {
+    if (!accessSecret) throw new ConfigError("JWT_SECRET", "is required in production");
+    if (!refreshSecret) throw new ConfigError("JWT_REFRESH_SECRET", "is required in production");
+  }
+  if (!accessSecret || !refreshSecret) {
+    // Development only: per-process secrets, so tokens die with the process.
+    accessSecret ??= randomSecret();
+    refreshSecret ??= randomSecret();
+    generated = true;
+  }
+  if (accessSecret.length < 32) throw new ConfigError("JWT_SECRET", "must be at least 32 characters");
+  if (refreshSecret.length < 32) {
+    throw new ConfigError("JWT_REFRESH_SECRET", "must be at least 32 characters");
+  }
+  if (accessSecret === refreshSecret) {
+    throw new ConfigError("JWT_REFRESH_SECRET", "must differ from JWT_SECRET");
+  }
+  return {
+    accessSecret,
+    refreshSecret,
+    accessTtlSeconds: read.duration("ACCESS_TOKEN_TTL", 15 * 60),
+    refreshTtlSeconds: read.duration("REFRESH_TOKEN_TTL", 7 * 24 * 3600),
+    issuer: read.string("JWT_ISSUER") ?? "revenue-api",
+    audience: read.string("JWT_AUDIENCE") ?? "revenue-api",
+    generated,
+  };
+}
+
+function readOrigins(read: Reader, production: boolean): Config["allowedOrigins"] {
+  const raw = read.string("ALLOWED_ORIGINS");
+  if (!raw) return production ? [] : "localhost";
+  const origins = raw
+    .split(",")
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const origin of origins) {
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw new ConfigError("ALLOWED_ORIGINS", `"${origin}" is not an origin like https://app.example.com`);
+    }
+    if (url.origin !== origin.replace(/\/$/, "")) {
+      throw new ConfigError("ALLOWED_ORIGINS", `"${origin}" must be a bare origin (scheme, host, port)`);
+    }
+  }
+  return origins.map((o) => o.replace(/\/$/, ""));
+}
+
+function readTrustProxy(read: Reader): Config["trustProxy"] {
+  const raw = read.string("TRUST_PROXY");
+  if (!raw || raw === "false") return 0;
+  if (raw === "true") return 1;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const list = raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const entry of list) {
+    if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry)) {
+      throw new ConfigError("TRUST_PROXY", `"${entry}" is neither a hop count nor an IP address or CIDR`);
+    }
+  }
+  return list;
+}
+
+function randomSecret(): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url");
+}
+
+type Reader = ReturnType<typeof reader>;
+
+function reader(env: Env) {
+  const string = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+  return {
+    string,
+    int(name: string, fallback: number, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER) {
+      const raw = string(name);
+      if (raw === undefined) return fallback;
+      if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+      const value = Number(raw);
+      if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}`);
+      return value;
+    },
+    bool(name: string, fallback: boolean) {
+      const raw = string(name)?.toLowerCase();
+      if (raw === undefined) return fallback;
+      if (["true", "1", "yes", "on"].includes(raw)) return true;
+      if (["false", "0", "no", "off"].includes(raw)) return false;
+      throw new ConfigError(name, `must be true or false, got "${raw}"`);
+    },
+    oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+      const raw = string(name);
+      if (raw === undefined) return fallback;
+      if (!allowed.includes(raw as T)) throw new ConfigError(name, `must be one of ${allowed.join(", ")}`);
+      return raw as T;
+    },
+    url(name: string, protocols: string[]) {
+      const raw = string(name);
+      if (raw === undefined) return undefined;
+      let url: URL;
+      try {
+        url = new URL(raw);
+      } catch {
+        throw new ConfigError(name, "must be a URL");
+      }
+      if (!protocols.includes(url.protocol)) {
+        throw new ConfigError(name, `must be a ${protocols.map((p) => p.replace(":", "://")).join(" or ")} URL`);
+      }
+      return raw;
+    },
+    /** "900", "15m", "7d" → seconds. */
+    duration(name: string, fallback: number) {
+      const raw = string(name);
+      if (raw === undefined) return fallback;
+      const match = /^(\d+)\s*(s|m|h|d)?$/.exec(raw);
+      if (!match) throw new ConfigError(name, `must be a duration like 900, 15m, 12h or 7d, got "${raw}"`);
+      const unit = { s: 1, m: 60, h: 3600, d: 86400 }[match[2] as "s" | "m" | "h" | "d"] ?? 1;
+      const seconds = Number(match[1]) * unit;
+      if (seconds < 1) throw new ConfigError(name, "must be at least one second");
+      return seconds;
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import { Elysia } from "elysia";
+import type { Config } from "../config";
+import type { Logger } from "../observability/logger";
+import { errorEnvelope, jsonHeaders } from "./envelope";
+import { AppError, errorNames, httpError } from "./errors";
+import { readJsonBody } from "./json-body";
+import { requestState } from "./request-state";
+import { fieldErrors } from "./validation-messages";
+
+export type ErrorMapper = (error: unknown) => AppError | undefined;
+
+export interface ErrorHandlerOptions {
+  config: Config;
+  logger: Logger;
+  /** Methods a path answers to, for 405 vs 404. */
+  allowedMethods: (path: string) => string[];
+  /** Translate errors of a dependency (database, Redis) into AppErrors. */
+  mappers?: ErrorMapper[];
+  /** Called once for every 5xx (error tracking). */
+  onServerError?: (error: unknown, request: Request, status: number) => void;
+}
+
+/**
+ * The one place that writes error responses: every failure, ours or Elysia's, leaves as the
+ * contract's envelope. Also owns JSON body parsing, so that parse failures are ours to word.
+ */
+export function errorHandler(options: ErrorHandlerOptions) {
+  const { config, logger } = options;
+  const development = config.env === "development";
+  return new Elysia({ name: "error-handler" })
+    .onParse({ as: "global" }, ({ request, contentType }) => {
+      if (/^application\/(.+\+)?json/i.test(contentType)) return readJsonBody(request, config.bodyLimit);
+    })
+    .onError({ as: "global" }, ({ code, error, request, path, set }) => {
+      const appError = toAppError(code, error, path, request.method, options, development);
+      const status = appError.status;
+      const requestId = requestState(request)?.id ?? String(set.headers["x-request-id"] ?? "");
+      if (status >= 500) {
+        logger.error("request failed", {
+          requestId,
+          method: request.method,
+          path,
+          status,
+          error: error instanceof Error ? error.message : String(error),
+          stack: error instanceof Error ? error.stack : undefined,
+        });
+        options.onServerError?.(error, request, status);
+      }
+      const body = errorEnvelope({
+        status,
+        code: appError.code,
+        message: appError.message,
+        path,
+        method: request.method,
+        requestId,
+        details: appError.details,
+      });
+      return new Response(JSON.stringify(body), { status, headers: { ...jsonHeaders, ...appError.headers } });
+    });
+}
+
+function toAppError(
+  code: string | number,
+  error: unknown,
+  path: string,
+  method: string,
+  options: ErrorHandlerOptions,
+  development: boolean,
+): AppError {
+  if (error instanceof AppError) return error;
+  for (const map of options.mappers ?? []) {
+    const mapped = map(error);
+    if (mapped) return mapped;
+  }
+  switch (code) {
+    case "NOT_FOUND": {
+      const allowed = options.allowedMethods(path);
+      if (allowed.length > 0 && !allowed.includes(method)) {
+        return httpError(405, `Method ${method} is not allowed on ${path}`, {
+          headers: { allow: allowed.join(", ") },
+        });
+      }
+      return httpError(404, "Resource not found");
+    }
+    case "PARSE":
+      return httpError(400, "Malformed request body");
+    case "VALIDATION": {
+      const validation = error as { all?: Parameters<typeof fieldErrors>[0]; type?: string };
+      const details = fieldErrors(validation.all ?? [], validation.type ?? "body");
+      return httpError(422, "Validation failed", { details });
+    }
+    case "INVALID_COOKIE_SIGNATURE":
+    case "INVALID_FILE_TYPE":
+      return httpError(400, "Bad request");
+  }
+  // Elysia's status() values and errors carrying a contract status keep it.
+  const status = (error as { status?: unknown; code?: unknown })?.status;
+  if (typeof status === "number" && errorNames[status] && status < 500) {
+    return httpError(status, (error as Error).message || errorNames[status]);
+  }
+  // Outside development a 5xx never shows a dependency's message, SQL or a path.
+  return httpError(500, development && error instanceof Error ? error.message : "Internal server error");
+}

@@ -1,0 +1,22 @@
+/**
+ * Per-request facts that every later hook needs, including hooks that run for requests no route
+ * matched (404, 405, 413), where Elysia's derive/resolve never ran. Keyed by the Request object.
+ */
+export interface RequestState {
+  id: string;
+  startedAt: number;
+  ip: string;
+  /** Route template once matched, e.g. /api/v1/prospects/:id. */
+  route?: string;
+  principal?: { id: string; userId?: string; organizationId: string; apiKeyId?: string };
+}
+
+const states = new WeakMap<Request, RequestState>();
+
+export function setRequestState(request: Request, state: RequestState): void {
+  states.set(request, state);
+}
+
+export function requestState(request: Request): RequestState | undefined {
+  return states.get(request);
+}

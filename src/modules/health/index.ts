@@ -1,0 +1,63 @@
+import { Elysia } from "elysia";
+import { withTimeout } from "../../lib/timeout";
+
+export type CheckResult = "healthy" | "unhealthy" | "disabled";
+
+/** A dependency check; `undefined` means the dependency is not configured. */
+export type ReadinessCheck = (() => Promise<unknown>) | undefined;
+
+export interface Lifecycle {
+  shuttingDown: boolean;
+}
+
+const checkTimeoutMs = 800;
+const noStore = { "cache-control": "no-store" };
+
+/** Liveness says the process runs; readiness says it can serve (dependencies, not draining). */
+export function healthRoutes(checks: Record<string, ReadinessCheck>, lifecycle: Lifecycle) {
+  return new Elysia({ name: "health" })
+    .get(
+      "/health",
+      ({ set }) => {
+        Object.assign(set.headers, noStore);
+        const memory = process.memoryUsage();
+        return {
+          success: true,
+          status: "healthy",
+          timestamp: new Date().toISOString(),
+          uptime: process.uptime(),
+          memory: { rss: memory.rss, heapTotal: memory.heapTotal, heapUsed: memory.heapUsed },
+        };
+      },
+      { detail: { tags: ["health"], summary: "Liveness: the process is up" } },
+    )
+    .get(
+      "/health/ready",
+      async ({ set }) => {
+        Object.assign(set.headers, noStore);
+        const names = Object.keys(checks);
+        const results = await Promise.all(names.map((name) => runCheck(checks[name])));
+        const entries = Object.fromEntries(names.map((name, i) => [name, results[i] as CheckResult]));
+        const unhealthy = results.includes("unhealthy");
+        const ready = !unhealthy && !lifecycle.shuttingDown;
+        if (!ready) set.status = 503;
+        return {
+          success: ready,
+          status: lifecycle.shuttingDown ? "shutting_down" : ready ? "ready" : "not_ready",
+          timestamp: new Date().toISOString(),
+          checks: entries,
+        };
+      },
+      { detail: { tags: ["health"], summary: "Readiness: dependencies answer and the server is not draining" } },
+    );
+}
+
+async function runCheck(check: ReadinessCheck): Promise<CheckResult> {
+  if (!check) return "disabled";
+  try {
+    await withTimeout(check(), checkTimeoutMs);
+    return "healthy";
+  } catch {
+    return "unhealthy";
+  }
+}
