@@ -23,11 +23,11 @@ export function createAllowedMethods(routes: () => readonly RouteLike[]): (path:
 function toPattern(path: string): RegExp {
   const source = path
     .split("/")
-    .map((part) => (part.startsWith(":") ? "[^/]+" : part === "*" ? ".*" : escape(part)))
+    .map((part) => (part.startsWith(":") ? "[^/]+" : part === "*" ? ".*" : escapeRegExp(part)))
     .join("/");
   return new RegExp(`^${source}/?$`);
 }
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

@@ -32,8 +32,9 @@ export function fieldErrors(errors: readonly SchemaError[], fallbackField = "bod
   for (const error of errors) {
     const field = error.path.replace(/^\//, "").replaceAll("/", ".") || fallbackField;
     const message = describe(error.schema, error.value, labelOf(field), error.message);
-    const list = (out[field] ??= []);
+    const list = out[field] ?? [];
     if (!list.includes(message)) list.push(message);
+    out[field] = list;
   }
   return out;
 }
