@@ -1,8 +1,14 @@
 import { Elysia } from "elysia";
 import type { Config } from "./config";
+import type { Database } from "./db/database";
 import { createAllowedMethods } from "./http/allowed-methods";
 import { type ErrorMapper, errorHandler } from "./http/error-handler";
 import { requestContext } from "./http/request-context";
+import { responseFinisher } from "./http/response-finisher";
+import { apiRoutes } from "./modules/api";
+import { docsRoutes } from "./modules/docs";
+import type { KeyUseTracker } from "./modules/api-keys/last-used";
+import type { RevocationBus } from "./modules/auth/revocation-bus";
 import { healthRoutes, type Lifecycle, type ReadinessCheck } from "./modules/health";
 import { type ResponseObserver, responseObservers } from "./observability/access-log";
 import type { Logger } from "./observability/logger";
@@ -12,6 +18,10 @@ export interface AppDeps {
   config: Config;
   logger: Logger;
   lifecycle: Lifecycle;
+  db: Database;
+  /** Revocations of sessions, users and keys, shared across instances through Redis when configured. */
+  bus: RevocationBus;
+  keyUse?: KeyUseTracker;
   readiness?: Record<string, ReadinessCheck>;
   observers?: ResponseObserver[];
   errorMappers?: ErrorMapper[];
@@ -29,6 +39,7 @@ export function createApp(deps: AppDeps) {
 
   return app
     .use(requestContext(config))
+    .use(responseFinisher(config))
     .use(
       errorHandler({
         config,
@@ -40,7 +51,8 @@ export function createApp(deps: AppDeps) {
     )
     .use(responseObservers(deps.observers ?? []))
     .use(healthRoutes(deps.readiness ?? {}, deps.lifecycle))
-    .group("/api/v1", (api) => api);
+    .use(docsRoutes(config))
+    .use(apiRoutes(deps));
 }
 
 export type App = ReturnType<typeof createApp>;

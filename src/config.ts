@@ -32,6 +32,8 @@ export interface Config {
     /** true when the secrets were generated for this process (development only). */
     generated: boolean;
   };
+  /** argon2id cost; OWASP's minimum (19 MiB, 2 passes) by default. */
+  passwordHash: { memoryCost: number; timeCost: number };
   redisUrl?: string;
   sentryDsn?: string;
   release: string;
@@ -94,6 +96,10 @@ export function loadConfig(env: Env = process.env): Config {
     dbPrepare: read.bool("DB_PREPARE", true),
     migrateOnStart: read.bool("MIGRATE_ON_START", true),
     jwt,
+    passwordHash: {
+      memoryCost: read.int("ARGON2_MEMORY_COST", 19_456, 8),
+      timeCost: read.int("ARGON2_TIME_COST", 2, 1),
+    },
     redisUrl,
     sentryDsn: read.url("SENTRY_DSN", ["http:", "https:"]),
     release: read.string("RELEASE") ?? "revenue-api@1.0.0",

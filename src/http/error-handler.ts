@@ -46,6 +46,8 @@ export function errorHandler(options: ErrorHandlerOptions) {
         });
         options.onServerError?.(error, request, status);
       }
+      // Response observers read the status from `set`: without this, 404/405/413/415 log as 200.
+      set.status = status;
       const body = errorEnvelope({
         status,
         code: appError.code,
@@ -68,6 +70,9 @@ function toAppError(
   development: boolean,
 ): AppError {
   if (error instanceof AppError) return error;
+  // Elysia wraps whatever a parser throws in a ParseError; our body reader's 413/400 is the cause.
+  const cause = (error as { cause?: unknown } | undefined)?.cause;
+  if (code === "PARSE" && cause instanceof AppError) return cause;
   for (const map of options.mappers ?? []) {
     const mapped = map(error);
     if (mapped) return mapped;

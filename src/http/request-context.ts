@@ -40,7 +40,11 @@ export function requestContext(config: Config) {
     if (bodyMethods.has(request.method)) {
       const length = Number(request.headers.get("content-length") ?? 0);
       if (length > config.bodyLimit) throw tooLarge(config.bodyLimit);
-      const hasBody = length > 0 || request.headers.has("transfer-encoding");
+      // A Request built in code (app.handle) has a body stream but neither header.
+      const hasBody =
+        length > 0 ||
+        request.headers.has("transfer-encoding") ||
+        (request.body !== null && !request.headers.has("content-length"));
       const type = request.headers.get("content-type") ?? "";
       if (hasBody && !/^application\/(.+\+)?json\s*(;|$)/i.test(type)) {
         throw httpError(415, "Content-Type must be application/json");

@@ -1,3 +1,5 @@
+import type { Principal } from "../modules/auth/principal";
+
 /**
  * Per-request facts that every later hook needs, including hooks that run for requests no route
  * matched (404, 405, 413), where Elysia's derive/resolve never ran. Keyed by the Request object.
@@ -8,7 +10,7 @@ export interface RequestState {
   ip: string;
   /** Route template once matched, e.g. /api/v1/prospects/:id. */
   route?: string;
-  principal?: { id: string; userId?: string; organizationId: string; apiKeyId?: string };
+  principal?: Principal;
 }
 
 const states = new WeakMap<Request, RequestState>();

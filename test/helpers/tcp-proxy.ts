@@ -1,68 +1,74 @@
-import { createConnection, createServer, type Socket } from "node:net";
+import { createConnection, createServer, type Server, type Socket } from "node:net";
 
 export interface TcpProxy {
   /** The local port that forwards to the target. */
   port: number;
-  /** Destroys live connections and drops new ones at once, like a network partition. */
+  /** Destroys live connections and refuses new ones, like a database or Redis going away. */
   cut(): void;
-  /** Forwards new connections again. */
+  /** Accepts and forwards connections again, on the same port. */
   restore(): void;
   close(): Promise<void>;
 }
 
 /**
  * A loopback TCP proxy for failure tests: a client pointed at `port` reaches the target until
- * `cut()`. While cut the listener stays open and destroys every accepted socket, so the port
- * cannot be taken by anyone else and the client sees its connections die rather than hang.
+ * `cut()`. While cut the port refuses connections: a refused connection fails at once, whereas
+ * Bun's Postgres client reports a connection that is accepted and then closed only after its
+ * connection timeout.
  */
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   const live = new Set<Socket>();
-  let isCut = false;
 
-  const track = (socket: Socket) => {
-    live.add(socket);
-    socket.once("close", () => live.delete(socket));
-  };
-
-  const server = createServer((client) => {
-    track(client);
-    if (isCut) {
-      client.destroy();
-      return;
-    }
+  const forward = (client: Socket) => {
     const upstream = createConnection({ host: targetHost, port: targetPort });
-    track(upstream);
+    for (const socket of [client, upstream]) {
+      live.add(socket);
+      // Either side failing ends the pair: a half-open proxy would hide the failure under test.
+      socket.on("error", () => end());
+      socket.on("close", () => end());
+    }
+    const end = () => {
+      for (const socket of [client, upstream]) {
+        socket.destroy();
+        live.delete(socket);
+      }
+    };
     client.pipe(upstream);
     upstream.pipe(client);
-    // Either side failing ends the pair: a half-open proxy would hide the failure under test.
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on("error", end).on("close", end);
-    upstream.on("error", end).on("close", end);
-  });
+  };
 
+  const destroyLive = () => {
+    for (const socket of live) socket.destroy();
+    live.clear();
+  };
+
+  let server: Server = createServer(forward);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());
   });
   const address = server.address();
   if (address === null || typeof address === "string") throw new Error("proxy has no TCP port");
+  const port = address.port;
 
   return {
-    port: address.port,
+    port,
     cut() {
-      isCut = true;
-      for (const socket of live) socket.destroy();
+      server.close();
+      destroyLive();
     },
     restore() {
-      isCut = false;
+      if (server.listening) return;
+      server = createServer(forward);
+      // Binding is synchronous here, so a client may connect as soon as restore() returns.
+      server.listen(port, "127.0.0.1");
     },
     close() {
-      isCut = true;
-      for (const socket of live) socket.destroy();
-      return new Promise((resolve) => server.close(() => resolve()));
+      destroyLive();
+      return new Promise((resolve) => {
+        if (!server.listening) return resolve();
+        server.close(() => resolve());
+      });
     },
   };
 }

@@ -1,0 +1,43 @@
+import { httpError } from "../http/errors";
+
+/** The sort key of the last row of a page: [createdAt, id], [score, id]… */
+export type CursorKey = readonly (string | number)[];
+
+/** An opaque, URL-safe cursor for keyset pagination. */
+export function encodeCursor(key: CursorKey): string {
+  return Buffer.from(JSON.stringify(key)).toString("base64url");
+}
+
+/**
+ * The key a cursor holds, checked against the shape the list expects ("string" or "number" per
+ * position). A cursor that was tampered with or belongs to another list is a 422 on `cursor`.
+ */
+export function decodeCursor<const Shape extends readonly ("string" | "number")[]>(
+  cursor: string,
+  shape: Shape,
+): { [K in keyof Shape]: Shape[K] extends "number" ? number : string } {
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    key = undefined;
+  }
+  const valid =
+    Array.isArray(key) && key.length === shape.length && key.every((value, i) => typeof value === shape[i]);
+  if (!valid) throw httpError(422, "Invalid cursor", { details: { cursor: ["is not a cursor of this list"] } });
+  return key as { [K in keyof Shape]: Shape[K] extends "number" ? number : string };
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+  hasMore: boolean;
+}
+
+/** From limit + 1 rows fetched: the page, and a cursor after its last item when more exist. */
+export function toPage<T>(rows: T[], limit: number, keyOf: (item: T) => CursorKey): Page<T> {
+  const hasMore = rows.length > limit;
+  const items = hasMore ? rows.slice(0, limit) : rows;
+  const last = items.at(-1);
+  return { items, nextCursor: hasMore && last ? encodeCursor(keyOf(last)) : null, hasMore };
+}

@@ -1,0 +1,19 @@
+import type { Dialect } from "../database";
+import postgresInit from "./postgres/001_init.sql" with { type: "text" };
+import sqliteInit from "./sqlite/001_init.sql" with { type: "text" };
+
+export interface Migration {
+  /** The file name without .sql: NNN_name. Recorded in schema_migrations. */
+  name: string;
+  sql: string;
+}
+
+/**
+ * Every migration, in order, per dialect. Imported rather than read from disk so that a
+ * `bun build` bundle carries them; test/db/migrate.test.ts checks that each .sql file in the
+ * folders is listed here, and that both dialects have the same names.
+ */
+export const migrations: Record<Dialect, Migration[]> = {
+  postgres: [{ name: "001_init", sql: postgresInit }],
+  sqlite: [{ name: "001_init", sql: sqliteInit }],
+};

@@ -1,0 +1,105 @@
+import { Elysia, ElysiaCustomStatusResponse, StatusMap } from "elysia";
+import type { Config } from "../config";
+import { cachePolicy, pathUnder } from "./cache-headers";
+import { appendVary, byteLengthAtLeast, compressSync, negotiateEncoding } from "./compression";
+import { ifNoneMatchHits, weakEtag } from "./etag";
+
+type HeaderBag = Record<string, string | number>;
+
+interface FinishContext {
+  request: Request;
+  path: string;
+  set: { headers: HeaderBag; status?: number | keyof typeof StatusMap };
+  responseValue: unknown;
+}
+
+/**
+ * Last step before bytes leave, in one hook to keep the hot path to one pass: Cache-Control →
+ * ETag / 304 → compression. Register before the routes: Elysia applies hooks to routes added
+ * after them.
+ */
+export function responseFinisher(config: Config) {
+  const options = { compress: config.compression.enabled, minBytes: config.compression.minBytes };
+  return (
+    new Elysia({ name: "response-finisher" })
+      // Requests no route matched (404, 413, 415) leave through onError's Response without any
+      // mapResponse hook; set.headers is merged into that Response, so errors get no-store here.
+      .onError({ as: "global" }, ({ set }) => {
+        set.headers["cache-control"] = "no-store";
+      })
+      .mapResponse({ as: "global" }, (context) => finish(context as FinishContext, options))
+  );
+}
+
+function finish(
+  { request, path, set, responseValue }: FinishContext,
+  options: { compress: boolean; minBytes: number },
+): Response | undefined {
+  let value = responseValue;
+  let status = statusCode(set.status);
+  if (value instanceof Response) {
+    // Our own error envelopes and routes that build their Response: headers only, body untouched.
+    if (!value.headers.has("cache-control")) applyCachePolicy(set.headers, request.method, path, value.status);
+    return undefined;
+  }
+  if (value instanceof ElysiaCustomStatusResponse) {
+    status = value.code;
+    value = value.response;
+  }
+  applyCachePolicy(set.headers, request.method, path, status);
+  if (status === 204 || status === 304) return undefined;
+
+  const isText = typeof value === "string";
+  if (!isText && !isPlainJson(value)) return undefined;
+
+  const method = request.method;
+  const read = method === "GET" || method === "HEAD";
+  const withEtag = read && status === 200 && pathUnder(path, "/api/v1");
+  const encoding =
+    options.compress && set.headers["content-encoding"] === undefined
+      ? negotiateEncoding(request.headers.get("accept-encoding"))
+      : undefined;
+  // Reads are serialized even without Accept-Encoding so that a large one still says Vary.
+  if (!withEtag && encoding === undefined && !(read && options.compress)) return undefined;
+
+  const body = isText ? (value as string) : JSON.stringify(value);
+  const headers: Record<string, string> = {
+    "content-type": String(
+      set.headers["content-type"] ?? (isText ? "text/plain; charset=utf-8" : "application/json; charset=utf-8"),
+    ),
+  };
+  const compressible = options.compress && byteLengthAtLeast(body, options.minBytes);
+  if (compressible) set.headers.vary = appendVary(set.headers.vary as string | undefined, "Accept-Encoding");
+
+  if (withEtag) {
+    const etag = weakEtag(body);
+    headers.etag = etag;
+    if (ifNoneMatchHits(request.headers.get("if-none-match"), etag)) {
+      return new Response(null, { status: 304, headers: { etag } });
+    }
+  }
+  if (compressible && encoding) {
+    headers["content-encoding"] = encoding;
+    return new Response(compressSync(body, encoding), { status, headers });
+  }
+  return new Response(body, { status, headers });
+}
+
+function applyCachePolicy(headers: HeaderBag, method: string, path: string, status: number): void {
+  if (headers["cache-control"] !== undefined) return;
+  const policy = cachePolicy(method, path, status);
+  if (policy) headers["cache-control"] = policy;
+}
+
+function statusCode(status: number | keyof typeof StatusMap | undefined): number {
+  if (typeof status === "number") return status;
+  return status === undefined ? 200 : (StatusMap[status] ?? 200);
+}
+
+/** Plain objects and arrays: what Elysia itself would send as JSON. Files, streams, forms are not. */
+function isPlainJson(value: unknown): value is object {
+  if (value === null || typeof value !== "object") return false;
+  if (Array.isArray(value)) return true;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}

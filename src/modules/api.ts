@@ -1,0 +1,40 @@
+import { Elysia } from "elysia";
+import type { AppDeps } from "../app";
+import { createGuards } from "../http/guards";
+import { apiKeyRoutes } from "./api-keys";
+import { createApiKeyRepository } from "./api-keys/repository";
+import { createApiKeyService } from "./api-keys/service";
+import { authRoutes } from "./auth";
+import { createAuthenticator } from "./auth/authenticator";
+import { createPasswordHasher } from "./auth/passwords";
+import { createAuthService } from "./auth/service";
+import { createSessionRepository } from "./auth/session-repository";
+import { createTokenService } from "./auth/tokens";
+import { userRoutes } from "./users";
+import { createUserRepository } from "./users/repository";
+import { createUserService } from "./users/service";
+
+/** Builds repositories and services on the app's dependencies and mounts every feature under /api/v1. */
+export function apiRoutes(deps: AppDeps) {
+  const { config, db, bus } = deps;
+  const users = createUserRepository(db);
+  const sessions = createSessionRepository(db);
+  const apiKeys = createApiKeyRepository(db);
+  const tokens = createTokenService(config.jwt);
+  const passwords = createPasswordHasher(config.passwordHash);
+
+  const authenticator = createAuthenticator({ tokens, sessions, apiKeys, recordKeyUse: deps.keyUse?.record });
+  bus.onEvent((event) => {
+    if (event.kind === "sessions") authenticator.forgetSessions(event.ids);
+    else if (event.kind === "user") authenticator.forgetUser(event.id);
+    else authenticator.forgetApiKey(event.id);
+  });
+
+  const auth = createAuthService({ users, sessions, tokens, passwords, bus });
+  const guards = createGuards({ authenticator });
+
+  return new Elysia({ prefix: "/api/v1" })
+    .use(authRoutes(guards, auth))
+    .use(userRoutes(guards, createUserService({ users, passwords, auth })))
+    .use(apiKeyRoutes(guards, createApiKeyService({ apiKeys, bus })));
+}

@@ -1,0 +1,109 @@
+import type { ApiKeyRepository } from "../api-keys/repository";
+import { hashApiKey, looksLikeApiKey } from "./api-key-secret";
+import { ExpiringCache } from "./expiring-cache";
+import type { Principal } from "./principal";
+import type { SessionRepository } from "./session-repository";
+import { invalidToken, type TokenService } from "./tokens";
+
+// An API-key principal is re-read at least this often even when no revocation event arrives
+// (an instance that missed a pub/sub message while Redis was down).
+const apiKeyCacheMs = 60_000;
+const cacheEntries = 10_000;
+
+export interface AuthenticatorDeps {
+  tokens: TokenService;
+  sessions: SessionRepository;
+  apiKeys: ApiKeyRepository;
+  /** Records an API key's use; written in batches, never per request. */
+  recordKeyUse?: (apiKeyId: string) => void;
+}
+
+export type Authenticator = ReturnType<typeof createAuthenticator>;
+
+/**
+ * Authorization header → Principal. A repeat token or key costs one Map lookup: the signature
+ * check and the session/key query happen once per process per token, and revocation events
+ * evict from these caches.
+ */
+export function createAuthenticator(deps: AuthenticatorDeps) {
+  const byToken = new ExpiringCache<Principal>(cacheEntries);
+  const byKeyHash = new ExpiringCache<Principal>(cacheEntries);
+
+  async function fromAccessToken(token: string): Promise<Principal> {
+    const cached = byToken.get(token);
+    if (cached) return cached;
+    const claims = await deps.tokens.verifyAccess(token);
+    const session = await deps.sessions.findWithUser(claims.sid);
+    if (!session || session.userId !== claims.sub) throw invalidToken("Invalid access token");
+    if (session.revokedAt !== null) throw invalidToken("The session has been revoked");
+    if (session.disabled) throw invalidToken("The account is disabled");
+    const principal: Principal = {
+      kind: "user",
+      id: `user:${session.userId}`,
+      userId: session.userId,
+      apiKeyId: null,
+      sessionId: session.id,
+      organizationId: session.organizationId,
+      role: session.role,
+      email: session.email,
+      apiKey: null,
+    };
+    byToken.set(token, principal, claims.exp * 1000);
+    return principal;
+  }
+
+  async function fromApiKey(key: string): Promise<Principal> {
+    const keyHash = hashApiKey(key);
+    let principal = byKeyHash.get(keyHash);
+    if (!principal) {
+      const record = await deps.apiKeys.findActiveByHash(keyHash);
+      if (!record) throw invalidToken("Invalid API key");
+      const expiresAt = record.expiresAt ? Date.parse(record.expiresAt) : Number.POSITIVE_INFINITY;
+      if (expiresAt <= Date.now()) throw invalidToken("The API key has expired");
+      principal = {
+        kind: "apiKey",
+        id: `key:${record.id}`,
+        userId: record.createdBy,
+        apiKeyId: record.id,
+        sessionId: null,
+        organizationId: record.organizationId,
+        role: record.role,
+        email: null,
+        apiKey: { name: record.name, prefix: record.prefix },
+      };
+      byKeyHash.set(keyHash, principal, Math.min(expiresAt, Date.now() + apiKeyCacheMs));
+    }
+    deps.recordKeyUse?.(principal.apiKeyId as string);
+    return principal;
+  }
+
+  return {
+    /** undefined when no credentials were sent; throws 401 when they were sent and are bad. */
+    async authenticate(authorization: string | null): Promise<Principal | undefined> {
+      if (authorization === null || authorization.trim() === "") return undefined;
+      const space = authorization.indexOf(" ");
+      const scheme = (space === -1 ? authorization : authorization.slice(0, space)).toLowerCase();
+      const credential = space === -1 ? "" : authorization.slice(space + 1).trim();
+      if (scheme !== "bearer" && scheme !== "apikey") {
+        throw invalidToken("Unsupported authorization scheme; use Bearer or ApiKey");
+      }
+      if (credential === "") throw invalidToken("Empty credentials");
+      if (looksLikeApiKey(credential)) return fromApiKey(credential);
+      if (scheme === "apikey") throw invalidToken("Invalid API key");
+      return fromAccessToken(credential);
+    },
+
+    forgetSessions(sessionIds: readonly string[]): void {
+      const ids = new Set(sessionIds);
+      byToken.deleteWhere((p) => p.sessionId !== null && ids.has(p.sessionId));
+    },
+
+    forgetUser(userId: string): void {
+      byToken.deleteWhere((p) => p.userId === userId);
+    },
+
+    forgetApiKey(apiKeyId: string): void {
+      byKeyHash.deleteWhere((p) => p.apiKeyId === apiKeyId);
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { Elysia } from "elysia";
+import { ok } from "../../http/envelope";
+import type { Guards } from "../../http/guards";
+import { loginBody, logoutBody, refreshBody } from "./model";
+import type { AuthService } from "./service";
+
+const tags = ["auth"];
+
+export function authRoutes(guards: Guards, service: AuthService) {
+  return new Elysia()
+    .use(guards)
+    .post("/auth/login", async ({ body }) => ok(await service.login(body.email, body.password)), {
+      body: loginBody,
+      rateLimit: "auth",
+      detail: { tags, summary: "Sign in with email and password" },
+    })
+    .post("/auth/refresh", async ({ body }) => ok(await service.refresh(body.refreshToken)), {
+      body: refreshBody,
+      detail: { tags, summary: "Rotate the refresh token and get a new pair" },
+    })
+    .post(
+      "/auth/logout",
+      async ({ body, principal }) => {
+        if (principal.kind !== "user" || principal.userId === null) {
+          return ok({ sessionsRevoked: 0 });
+        }
+        return ok(
+          await service.logout({
+            userId: principal.userId,
+            sessionId: principal.sessionId,
+            scope: body?.scope ?? "session",
+          }),
+        );
+      },
+      {
+        auth: "viewer",
+        body: logoutBody,
+        detail: { tags, summary: "Revoke this session, or every session with scope global" },
+      },
+    )
+    .get(
+      "/me",
+      ({ principal }) =>
+        ok({
+          user:
+            principal.kind === "user"
+              ? {
+                  id: principal.userId,
+                  email: principal.email,
+                  organizationId: principal.organizationId,
+                  role: principal.role,
+                }
+              : null,
+          ...(principal.apiKey && {
+            apiKey: {
+              id: principal.apiKeyId,
+              name: principal.apiKey.name,
+              prefix: principal.apiKey.prefix,
+              organizationId: principal.organizationId,
+              role: principal.role,
+            },
+          }),
+        }),
+      { auth: "viewer", detail: { tags, summary: "The caller" } },
+    );
+}

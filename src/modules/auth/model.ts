@@ -1,0 +1,14 @@
+import { t } from "elysia";
+
+const email = t.String({ format: "email", maxLength: 254 });
+const password = t.String({ minLength: 8, maxLength: 128 });
+
+export const loginBody = t.Object({ email, password });
+export const refreshBody = t.Object({ refreshToken: t.String({ minLength: 1, maxLength: 4096 }) });
+export const logoutBody = t.Optional(
+  t.Object({ scope: t.Optional(t.Union([t.Literal("session"), t.Literal("global")])) }),
+);
+
+export const roleSchema = t.Union([t.Literal("viewer"), t.Literal("user"), t.Literal("admin")]);
+export const emailSchema = email;
+export const passwordSchema = password;

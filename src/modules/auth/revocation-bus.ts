@@ -1,0 +1,55 @@
+import type Redis from "ioredis";
+import type { Logger } from "../../observability/logger";
+
+export type RevocationEvent =
+  | { kind: "sessions"; ids: string[] }
+  | { kind: "user"; id: string }
+  | { kind: "apiKey"; id: string };
+
+export type RevocationBus = ReturnType<typeof createRevocationBus>;
+
+const channel = "revenue-api:revocations";
+
+/**
+ * Tells every instance to forget a revoked session, user or key. Handlers run locally at once;
+ * with Redis, other instances hear it through pub/sub within milliseconds.
+ */
+export function createRevocationBus(options: { publisher?: Redis; subscriber?: Redis; logger: Logger }) {
+  const origin = crypto.randomUUID();
+  const handlers: Array<(event: RevocationEvent) => void> = [];
+  const dispatch = (event: RevocationEvent) => {
+    for (const handle of handlers) handle(event);
+  };
+
+  const { subscriber, publisher, logger } = options;
+  if (subscriber) {
+    subscriber
+      .subscribe(channel)
+      .catch((error) => logger.warn("revocation subscribe failed", { error: String(error) }));
+    subscriber.on("message", (from: string, message: string) => {
+      if (from !== channel) return;
+      try {
+        const parsed = JSON.parse(message) as { origin: string; event: RevocationEvent };
+        if (parsed.origin !== origin) dispatch(parsed.event);
+      } catch {
+        logger.warn("ignored a malformed revocation message");
+      }
+    });
+  }
+
+  return {
+    onEvent(handler: (event: RevocationEvent) => void): void {
+      handlers.push(handler);
+    },
+    async publish(event: RevocationEvent): Promise<void> {
+      dispatch(event);
+      if (!publisher) return;
+      try {
+        await publisher.publish(channel, JSON.stringify({ origin, event }));
+      } catch (error) {
+        // Other instances fall back to their cache bounds (token expiry, the API-key re-read interval).
+        logger.warn("revocation publish failed", { error: String(error), kind: event.kind });
+      }
+    },
+  };
+}

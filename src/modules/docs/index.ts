@@ -1,0 +1,55 @@
+import { openapi } from "@elysiajs/openapi";
+import { Elysia } from "elysia";
+import type { Config } from "../../config";
+import { appendVary, negotiateEncoding } from "../../http/compression";
+import { httpError } from "../../http/errors";
+import { createAssetStore } from "./assets";
+import { documentation } from "./document";
+import { docsCsp, docsPage } from "./page";
+
+const hidden = { detail: { hide: true } };
+
+/**
+ * GET /docs (Swagger UI), /docs/json (OpenAPI 3, generated from the route schemas) and the UI's
+ * files under /docs/assets. The document is built from the whole app's routes on first request,
+ * so this plugin may be used before or after the routes it describes. DOCS_ENABLED=false removes
+ * all of it (404).
+ */
+export function docsRoutes(config: Config) {
+  if (!config.docsEnabled) return new Elysia({ name: "docs" });
+  const assets = createAssetStore();
+  const compress = config.compression.enabled;
+  return new Elysia({ name: "docs" })
+    .use(
+      openapi({
+        path: "/docs",
+        specPath: "/docs/json",
+        // The provider's page has an inline script; ours (below) does not.
+        provider: null,
+        documentation: documentation(config),
+        exclude: { paths: [/^\/docs(\/|$)/] },
+      }),
+    )
+    .get(
+      "/docs",
+      () =>
+        new Response(docsPage, {
+          headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": docsCsp },
+        }),
+      hidden,
+    )
+    .get(
+      "/docs/assets/:file",
+      async ({ params, request, set }) => {
+        const type = assets.type(params.file);
+        if (!type) throw httpError(404, "Resource not found");
+        const accepted = compress ? negotiateEncoding(request.headers.get("accept-encoding")) : undefined;
+        const { body, encoding } = await assets.bytes(params.file, accepted);
+        set.headers.vary = appendVary(set.headers.vary as string | undefined, "Accept-Encoding");
+        const headers: Record<string, string> = { "content-type": type };
+        if (encoding) headers["content-encoding"] = encoding;
+        return new Response(body, { headers });
+      },
+      hidden,
+    );
+}

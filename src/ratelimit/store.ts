@@ -1,0 +1,28 @@
+/** One policy's counter for one client: at most `max` requests per fixed window of `windowMs`. */
+export interface Counter {
+  key: string;
+  max: number;
+  windowMs: number;
+}
+
+export interface CounterState {
+  /** Requests counted in the current window, this one included when it was allowed. */
+  count: number;
+  /** When the current window ends (epoch ms). */
+  resetAtMs: number;
+}
+
+export interface StoreOutcome {
+  allowed: boolean;
+  /** One per counter, in the order given. */
+  states: CounterState[];
+}
+
+/**
+ * A fixed-window counter store. `consume` is all or nothing: when any counter is already at its
+ * maximum, nothing is counted and no window moves, so a refused request changes nothing a client
+ * sees; otherwise every counter is incremented, each new window starting now.
+ */
+export interface RateLimitStore {
+  consume(counters: Counter[]): Promise<StoreOutcome>;
+}

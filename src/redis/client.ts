@@ -1,0 +1,75 @@
+import Redis, { type RedisOptions } from "ioredis";
+import type { Logger } from "../observability/logger";
+
+export interface CreateRedisOptions {
+  /** Prepended by ioredis to every key (including keys of defined Lua commands). */
+  keyPrefix?: string;
+}
+
+/**
+ * A Redis connection for the request path: a command that gets no answer within 50 ms fails, and
+ * so does every command while the connection is down (no offline queue), so a Redis outage costs a
+ * request at most one short wait instead of a pile-up. Reconnects forever with capped backoff.
+ */
+export function createRedis(url: string, logger: Logger, options: CreateRedisOptions = {}): Redis {
+  return connect(url, logger, "commands", {
+    keyPrefix: options.keyPrefix,
+    commandTimeout: 50,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    enableAutoPipelining: true,
+  });
+}
+
+/**
+ * A second connection for pub/sub (a subscribed connection can run no other command). SUBSCRIBE
+ * issued before the connection is up waits for it, and subscriptions are renewed after a reconnect.
+ */
+export function createRedisSubscriber(url: string, logger: Logger): Redis {
+  return connect(url, logger, "subscriber", { enableOfflineQueue: true, maxRetriesPerRequest: null });
+}
+
+/** Resolves true once the connection is ready, false if it is not within `ms`. Never rejects. */
+export function waitForRedis(redis: Redis, ms: number): Promise<boolean> {
+  if (redis.status === "ready") return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ready: boolean) => {
+      clearTimeout(timer);
+      redis.off("ready", onReady);
+      resolve(ready);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), ms);
+    redis.once("ready", onReady);
+  });
+}
+
+/** Reconnect delay: 50 ms doubling up to 1 s, so a recovered Redis is found again within a second. */
+export function reconnectDelay(attempt: number): number {
+  return Math.min(50 * 2 ** Math.max(attempt - 1, 0), 1000);
+}
+
+function connect(url: string, logger: Logger, role: string, options: RedisOptions): Redis {
+  const redis = new Redis(url, {
+    connectTimeout: 2000,
+    retryStrategy: reconnectDelay,
+    connectionName: `revenue-api:${role}`,
+    ...options,
+  });
+  // One line per outage and one per recovery: a reconnect loop must not flood the log.
+  let down = false;
+  const markDown = (reason: string) => {
+    if (down) return;
+    down = true;
+    logger.warn("redis unavailable", { role, reason });
+  };
+  redis.on("error", (error: Error) => markDown(error.message));
+  // Emitted only for connections it will retry, so an intentional quit() stays silent.
+  redis.on("reconnecting", () => markDown("connection closed"));
+  redis.on("ready", () => {
+    if (!down) return;
+    down = false;
+    logger.info("redis available again", { role });
+  });
+  return redis;
+}

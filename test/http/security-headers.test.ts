@@ -1,0 +1,126 @@
+import { describe, expect, test } from "bun:test";
+import { buildTestApp } from "../helpers/app";
+
+const seedHeaders = {
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "x-xss-protection": "1; mode=block",
+  "strict-transport-security": "max-age=31536000",
+};
+
+function appWithThrowingRoute(env: Record<string, string> = {}) {
+  const built = buildTestApp({ env });
+  built.app.get("/boom", () => {
+    throw new Error("boom");
+  });
+  return built;
+}
+
+describe("security headers", () => {
+  const { request } = appWithThrowingRoute();
+
+  test.each([
+    ["a 200", "/health", 200],
+    ["a 404", "/nope", 404],
+    ["a 500", "/boom", 500],
+  ])("sends the seed's headers and a restrictive CSP on %s", async (_, path, status) => {
+    const response = await request(path);
+    expect(response.status).toBe(status);
+    for (const [name, value] of Object.entries(seedHeaders)) expect(response.headers.get(name)).toBe(value);
+    const csp = response.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(response.headers.has("x-powered-by")).toBe(false);
+  });
+});
+
+describe("CORS with ALLOWED_ORIGINS", () => {
+  const { request } = buildTestApp({ env: { ALLOWED_ORIGINS: "https://app.example.com" } });
+
+  test("echoes an allowed origin and exposes the request id and rate-limit headers", async () => {
+    const response = await request("/health", { headers: { origin: "https://app.example.com" } });
+    expect(response.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+    expect(response.headers.get("vary")).toContain("Origin");
+    const exposed = (response.headers.get("access-control-expose-headers") ?? "")
+      .split(/,\s*/)
+      .map((h) => h.toLowerCase());
+    for (const header of [
+      "X-Request-Id",
+      "X-RateLimit-Limit",
+      "X-RateLimit-Remaining",
+      "X-RateLimit-Reset",
+      "Retry-After",
+    ]) {
+      expect(exposed).toContain(header.toLowerCase());
+    }
+  });
+
+  test("echoes an allowed origin on an error response too", async () => {
+    const response = await request("/nope", { headers: { origin: "https://app.example.com" } });
+    expect(response.status).toBe(404);
+    expect(response.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+  });
+
+  test("gives an origin not on the list no Access-Control-Allow-Origin", async () => {
+    const response = await request("/health", { headers: { origin: "https://evil.example.com" } });
+    expect(response.status).toBe(200);
+    expect(response.headers.has("access-control-allow-origin")).toBe(false);
+    expect(response.headers.has("access-control-expose-headers")).toBe(false);
+  });
+
+  test("answers a preflight from an allowed origin with 204 and the allowed methods and headers", async () => {
+    const response = await request("/api/v1/prospects", {
+      method: "OPTIONS",
+      headers: {
+        origin: "https://app.example.com",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization, content-type",
+      },
+    });
+    expect(response.status).toBe(204);
+    expect(response.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+    const methods = (response.headers.get("access-control-allow-methods") ?? "").split(/,\s*/);
+    expect(methods).toEqual(expect.arrayContaining(["GET", "POST", "PATCH", "DELETE"]));
+    const headers = (response.headers.get("access-control-allow-headers") ?? "").toLowerCase().split(/,\s*/);
+    expect(headers).toEqual(expect.arrayContaining(["authorization", "content-type"]));
+    expect(response.headers.get("x-request-id")).toMatch(/^req_\d{10}_[a-z0-9]{6,}$/);
+    expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(await response.text()).toBe("");
+  });
+
+  test("answers a preflight from a denied origin without Access-Control-Allow-Origin", async () => {
+    const response = await request("/api/v1/prospects", {
+      method: "OPTIONS",
+      headers: { origin: "https://evil.example.com", "access-control-request-method": "POST" },
+    });
+    expect(response.headers.has("access-control-allow-origin")).toBe(false);
+    expect(response.headers.has("access-control-allow-methods")).toBe(false);
+  });
+});
+
+describe("CORS in development without ALLOWED_ORIGINS", () => {
+  const { request } = buildTestApp({ env: { NODE_ENV: "development" } });
+
+  test.each(["http://localhost:5173", "http://127.0.0.1:8080"])("allows the local origin %s", async (origin) => {
+    const response = await request("/health", { headers: { origin } });
+    expect(response.headers.get("access-control-allow-origin")).toBe(origin);
+  });
+
+  test.each(["https://localhost.evil.com", "http://localhost.evil.com", "https://evil.example.com"])(
+    "denies %s",
+    async (origin) => {
+      const response = await request("/health", { headers: { origin } });
+      expect(response.headers.has("access-control-allow-origin")).toBe(false);
+    },
+  );
+});
+
+describe("CORS in production without ALLOWED_ORIGINS", () => {
+  test("allows no cross-origin caller, not even localhost", async () => {
+    const { request } = buildTestApp({
+      env: { NODE_ENV: "production", JWT_SECRET: "a".repeat(40), JWT_REFRESH_SECRET: "b".repeat(40) },
+    });
+    const response = await request("/health", { headers: { origin: "http://localhost:5173" } });
+    expect(response.headers.has("access-control-allow-origin")).toBe(false);
+  });
+});
