@@ -38,6 +38,8 @@ export interface Config {
   sentryDsn?: string;
   release: string;
   rateLimits: Record<PolicyName, PolicyConfig>;
+  /** Prepended to every rate-limit key in Redis, so deployments (and tests) sharing a Redis stay apart. */
+  rateLimitPrefix: string;
   /** Hop count, or a list of trusted proxy addresses/CIDRs; 0 = use the socket address only. */
   trustProxy: number | string[];
   bodyLimit: number;
@@ -110,6 +112,7 @@ export function loadConfig(env: Env = process.env): Config {
       email: policy("EMAIL", 100, 60 * 60_000),
       ai: policy("AI", 50, 60 * 60_000),
     },
+    rateLimitPrefix: read.string("RATE_LIMIT_PREFIX") ?? "rl:",
     trustProxy: readTrustProxy(read),
     bodyLimit: read.int("BODY_LIMIT", 1024 * 1024, 1),
     logFormat: read.oneOf(

@@ -91,9 +91,10 @@ export async function ensureDevelopmentSeed(
 
 /** Lines that show the seeded accounts once; passwords are not stored anywhere else. */
 export function formatCredentials(result: SeedResult): string[] {
+  const width = Math.max(...result.users.map((user) => user.email.length));
   return [
     `Seeded organization ${result.organizationId} with ${result.prospects} prospects. Sign in with:`,
-    ...result.users.map((user) => `  ${user.role.padEnd(6)}  ${user.email}  ${user.password}`),
+    ...result.users.map((user) => `  ${user.role.padEnd(6)}  ${user.email.padEnd(width)}  ${user.password}`),
   ];
 }
 

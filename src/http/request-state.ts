@@ -1,4 +1,5 @@
 import type { Principal } from "../modules/auth/principal";
+import type { PolicyState } from "../ratelimit/decision";
 
 /**
  * Per-request facts that every later hook needs, including hooks that run for requests no route
@@ -11,6 +12,8 @@ export interface RequestState {
   /** Route template once matched, e.g. /api/v1/prospects/:id. */
   route?: string;
   principal?: Principal;
+  /** Rate-limit policies already counted for this request and what each said (the rateLimit macro). */
+  rateLimits?: PolicyState[];
 }
 
 const states = new WeakMap<Request, RequestState>();

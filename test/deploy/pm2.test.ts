@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildApp, bunBin, freePort, freePortRange, makeTempDir, pathWithBun, repoRoot, waitForStatus } from "./support";
 
@@ -44,6 +45,8 @@ function loadEcosystem(): Array<Record<string, unknown> & { env: Record<string, 
   return JSON.parse(run.stdout.toString());
 }
 
+type Pm2 = ReturnType<typeof isolatedPm2>;
+
 /** A PM2 with its own daemon and state directory, never the user's ~/.pm2. */
 function isolatedPm2(appDir: string, env: Record<string, string>) {
   const home = makeTempDir("pm2");
@@ -58,11 +61,17 @@ function isolatedPm2(appDir: string, env: Record<string, string>) {
     const out = run("jlist");
     return JSON.parse(out.slice(out.indexOf("["))) as Pm2Process[];
   };
-  return { run, list };
+  /** The processes' stderr as PM2 logged it, for failure messages. */
+  const errors = () =>
+    readdirSync(join(home, "logs"))
+      .filter((f) => f.includes("-error"))
+      .map((f) => readFileSync(join(home, "logs", f), "utf8").slice(-500))
+      .join("\n");
+  return { run, list, errors };
 }
 
 /** Waits for four online processes, then checks they stay up (a port clash shows as restarts). */
-async function expectFourStableProcesses(list: () => Pm2Process[]): Promise<Pm2Process[]> {
+async function expectFourStableProcesses({ list, errors }: Pm2): Promise<Pm2Process[]> {
   const deadline = Date.now() + 10_000;
   while (list().filter((p) => p.pm2_env.status === "online").length < 4 && Date.now() < deadline) {
     await Bun.sleep(200);
@@ -70,6 +79,10 @@ async function expectFourStableProcesses(list: () => Pm2Process[]): Promise<Pm2P
   const first = list();
   await Bun.sleep(1500);
   const settled = list();
+  if (settled.some((p) => p.pm2_env.status !== "online" || p.pm2_env.restart_time > 0)) {
+    const states = settled.map((p) => `${p.pm2_env.status} after ${p.pm2_env.restart_time} restarts`);
+    throw new Error(`not four stable processes: ${states.join(", ")}\n${errors()}`);
+  }
   expect(settled.map((p) => [p.pm2_env.status, p.pm2_env.restart_time])).toEqual(Array(4).fill(["online", 0]));
   expect(new Set(settled.map((p) => p.pid)).size).toBe(4);
   expect(settled.map((p) => p.pid)).toEqual(first.map((p) => p.pid));
@@ -97,7 +110,7 @@ describe("PM2 ecosystem", () => {
       const pm2 = isolatedPm2(appDir, { PORT: String(port) });
       try {
         pm2.run("start", "deploy/ecosystem.config.cjs");
-        await expectFourStableProcesses(pm2.list);
+        await expectFourStableProcesses(pm2);
         await waitForStatus(`http://127.0.0.1:${port}/health`, 200, 5000);
       } finally {
         pm2.run("kill");
@@ -114,7 +127,7 @@ describe("PM2 ecosystem", () => {
       const pm2 = isolatedPm2(appDir, { PORT: String(base), API_PORT_PER_INSTANCE: "true" });
       try {
         pm2.run("start", "deploy/ecosystem.config.cjs");
-        const processes = await expectFourStableProcesses(pm2.list);
+        const processes = await expectFourStableProcesses(pm2);
         const ports = processes.map((p) => Number(p.pm2_env.PORT)).sort((a, b) => a - b);
         expect(ports).toEqual([base, base + 1, base + 2, base + 3]);
         for (const port of ports) await waitForStatus(`http://127.0.0.1:${port}/health`, 200, 5000);

@@ -1,0 +1,135 @@
+import type Redis from "ioredis";
+import type { Config } from "../config";
+import type { Logger } from "../observability/logger";
+import { createBlockedKeys } from "./blocked-keys";
+import { decision, policyState, type RateDecision } from "./decision";
+import { createMemoryStore } from "./memory-store";
+import { type Policy, type PolicyName, policiesFrom } from "./policies";
+import { createRedisStore } from "./redis-store";
+import type { Counter, StoreOutcome } from "./store";
+
+export type { PolicyState, RateDecision } from "./decision";
+
+export type StoreState = "redis" | "memory";
+
+export interface RateLimiter {
+  /** Counts one request of `key` against every policy given, all or nothing. Never rejects. */
+  consume(key: string, policies: readonly PolicyName[]): Promise<RateDecision>;
+  /** Where counts live right now: "memory" without Redis, or while Redis is unreachable. */
+  storeState(): StoreState;
+  /** Stops timers; the Redis connection belongs to the caller. */
+  close(): Promise<void>;
+}
+
+export interface RateLimiterOptions {
+  config: Pick<Config, "rateLimits" | "rateLimitPrefix" | "env">;
+  redis?: Redis;
+  logger: Logger;
+  /** Key prefix in Redis; defaults to RATE_LIMIT_PREFIX. */
+  prefix?: string;
+  /** How often to look for Redis again while counting in memory. */
+  probeIntervalMs?: number;
+}
+
+/**
+ * Fixed-window limits per client, shared through Redis when there is one. While Redis is
+ * unreachable, counts continue in this process's memory (each instance then allows the full
+ * limit) and requests keep being served; when Redis answers again, its counts are used again.
+ */
+export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+  const { redis, logger } = options;
+  const policies = policiesFrom(options.config);
+  const prefix = options.prefix ?? options.config.rateLimitPrefix;
+  const memory = createMemoryStore();
+  const blocked = createBlockedKeys();
+  const shared = redis ? createRedisStore(redis) : undefined;
+  let state: StoreState = redis ? "redis" : "memory";
+  let probe: ReturnType<typeof setInterval> | undefined;
+  let closed = false;
+
+  if (!redis && options.config.env === "production") {
+    logger.warn("REDIS_URL is not set: rate limits are counted per process, so each instance allows the full limit");
+  }
+
+  const fallBack = (reason: string) => {
+    if (state === "memory" || !redis || closed) return;
+    state = "memory";
+    logger.warn("rate limiter: Redis unavailable, counting in process memory", { reason });
+    probe = setInterval(() => void lookForRedis(), options.probeIntervalMs ?? 500);
+    probe.unref();
+  };
+  let probing = false;
+  const lookForRedis = async () => {
+    if (!redis || probing || redis.status !== "ready") return;
+    probing = true;
+    try {
+      await redis.ping();
+      if (state === "memory" && !closed) {
+        state = "redis";
+        clearInterval(probe);
+        logger.info("rate limiter: Redis answers again, counting in Redis");
+      }
+    } catch {
+      // Still down: the next tick tries again.
+    } finally {
+      probing = false;
+    }
+  };
+  // A dropped connection shows in readiness at once, not only at the next request.
+  const onReconnecting = () => fallBack("connection closed");
+  redis?.on("reconnecting", onReconnecting);
+  if (redis && redis.status !== "ready") fallBack(`connection is ${redis.status}`);
+
+  const count = async (counters: Counter[]): Promise<StoreOutcome> => {
+    if (!shared || state === "memory") return memory.consume(counters);
+    try {
+      const outcome = await shared.consume(counters);
+      outcome.states.forEach((s, i) => {
+        const counter = counters[i] as Counter;
+        if (s.count >= counter.max) blocked.block(counter.key, s.resetAtMs);
+      });
+      return outcome;
+    } catch (error) {
+      fallBack(error instanceof Error ? error.message : String(error));
+      return memory.consume(counters);
+    }
+  };
+
+  return {
+    async consume(key, names) {
+      const applied: Policy[] = [...new Set(names)].map((name) => policies[name]);
+      const counters = applied.map((p) => ({ key: storeKey(prefix, p.name, key), max: p.max, windowMs: p.windowMs }));
+      const now = Date.now();
+
+      // Exhausted keys are refused from memory until their window ends: no Redis call.
+      const exhausted = counters.flatMap((c, i) => {
+        const until = blocked.blockedUntil(c.key);
+        if (until === undefined) return [];
+        return [policyState(applied[i] as Policy, { count: c.max, resetAtMs: until }, false, now)];
+      });
+      if (exhausted.length > 0) return decision(false, exhausted);
+
+      const outcome = await count(counters);
+      const after = Date.now();
+      return decision(
+        outcome.allowed,
+        applied.map((p, i) => policyState(p, outcome.states[i] as StoreOutcome["states"][number], outcome.allowed, after)),
+      );
+    },
+    storeState: () => state,
+    async close() {
+      closed = true;
+      clearInterval(probe);
+      redis?.off("reconnecting", onReconnecting);
+      memory.close();
+    },
+  };
+}
+
+/**
+ * `<prefix><policy>:{<client>}`: a prefix per policy for operators, and the client in a hash tag so
+ * that all counters of one request live in one Redis Cluster slot (one script may touch them all).
+ */
+function storeKey(prefix: string, policy: PolicyName, client: string): string {
+  return `${prefix}${policy}:{${client}}`;
+}
