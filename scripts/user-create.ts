@@ -46,10 +46,10 @@ try {
     if (await users.findByEmail(input.email)) {
       throw new InputError(`--email: a user with email ${input.email} already exists`);
     }
+    const passwordHash = await Bun.password.hash(input.password, { algorithm: "argon2id" });
     const organizations = createOrganizationRepository(db);
     const organization =
       (await organizations.findByName(input.organization)) ?? (await organizations.create(input.organization));
-    const passwordHash = await Bun.password.hash(input.password, { algorithm: "argon2id" });
     const user = await users.createUser({
       organizationId: organization.id,
       email: input.email,

@@ -6,15 +6,7 @@ import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisrup
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { ISecret } from "kubernetes-models/v1/Secret";
 import type { IService } from "kubernetes-models/v1/Service";
-import {
-  loadManifests,
-  mainContainer,
-  only,
-  podSpecOf,
-  resolvePort,
-  selects,
-  validateManifest,
-} from "./k8s-manifests";
+import { loadManifests, mainContainer, only, podSpecOf, resolvePort, selects, validateManifest } from "./k8s-manifests";
 import { findTool, readYamlDocuments, repoRoot } from "./support";
 
 const manifests = loadManifests();

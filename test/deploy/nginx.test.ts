@@ -77,7 +77,8 @@ function nginxArgs(sandbox: Sandbox, main: string): string[] {
 }
 
 function requireTools(): void {
-  if (!nginx.path) throw new Error("nginx is not installed; CI is set, so this is a failure (apt-get install nginx-light)");
+  if (!nginx.path)
+    throw new Error("nginx is not installed; CI is set, so this is a failure (apt-get install nginx-light)");
   if (!openssl.path) throw new Error("openssl is not installed; CI is set, so this is a failure");
 }
 

@@ -1,7 +1,16 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildApp, bunBin, freePort, freePortRange, makeTempDir, pathWithBun, repoRoot, waitForStatus } from "./support";
+import {
+  buildApp,
+  bunBin,
+  freePort,
+  freePortRange,
+  makeTempDir,
+  pathWithBun,
+  repoRoot,
+  waitForStatus,
+} from "./support";
 
 const pm2Bin = join(repoRoot, "node_modules/.bin/pm2");
 const built = buildApp().then(migrate);
@@ -102,39 +111,31 @@ describe("PM2 ecosystem", () => {
     expect(Number(app?.kill_timeout)).toBeGreaterThan(15_000);
   });
 
-  test(
-    "starts four Bun processes of the built server that share one port",
-    async () => {
-      const appDir = await built;
-      const port = freePort();
-      const pm2 = isolatedPm2(appDir, { PORT: String(port) });
-      try {
-        pm2.run("start", "deploy/ecosystem.config.cjs");
-        await expectFourStableProcesses(pm2);
-        await waitForStatus(`http://127.0.0.1:${port}/health`, 200, 5000);
-      } finally {
-        pm2.run("kill");
-      }
-    },
-    20_000,
-  );
+  test("starts four Bun processes of the built server that share one port", async () => {
+    const appDir = await built;
+    const port = freePort();
+    const pm2 = isolatedPm2(appDir, { PORT: String(port) });
+    try {
+      pm2.run("start", "deploy/ecosystem.config.cjs");
+      await expectFourStableProcesses(pm2);
+      await waitForStatus(`http://127.0.0.1:${port}/health`, 200, 5000);
+    } finally {
+      pm2.run("kill");
+    }
+  }, 20_000);
 
-  test(
-    "with API_PORT_PER_INSTANCE=true the four processes take the consecutive ports of nginx's upstream",
-    async () => {
-      const appDir = await built;
-      const base = freePortRange(4);
-      const pm2 = isolatedPm2(appDir, { PORT: String(base), API_PORT_PER_INSTANCE: "true" });
-      try {
-        pm2.run("start", "deploy/ecosystem.config.cjs");
-        const processes = await expectFourStableProcesses(pm2);
-        const ports = processes.map((p) => Number(p.pm2_env.PORT)).sort((a, b) => a - b);
-        expect(ports).toEqual([base, base + 1, base + 2, base + 3]);
-        for (const port of ports) await waitForStatus(`http://127.0.0.1:${port}/health`, 200, 5000);
-      } finally {
-        pm2.run("kill");
-      }
-    },
-    20_000,
-  );
+  test("with API_PORT_PER_INSTANCE=true the four processes take the consecutive ports of nginx's upstream", async () => {
+    const appDir = await built;
+    const base = freePortRange(4);
+    const pm2 = isolatedPm2(appDir, { PORT: String(base), API_PORT_PER_INSTANCE: "true" });
+    try {
+      pm2.run("start", "deploy/ecosystem.config.cjs");
+      const processes = await expectFourStableProcesses(pm2);
+      const ports = processes.map((p) => Number(p.pm2_env.PORT)).sort((a, b) => a - b);
+      expect(ports).toEqual([base, base + 1, base + 2, base + 3]);
+      for (const port of ports) await waitForStatus(`http://127.0.0.1:${port}/health`, 200, 5000);
+    } finally {
+      pm2.run("kill");
+    }
+  }, 20_000);
 });

@@ -65,6 +65,13 @@ describe("error envelope", () => {
     expect(response.headers.get("allow")?.split(", ").sort()).toEqual(["GET", "HEAD"]);
   });
 
+  test("answers an /api/v1 route with the wrong method with 405 and an Allow header", async () => {
+    const response = await request("/api/v1/auth/login", { method: "GET" });
+    const body = await expectErrorEnvelope(response, 405, "MethodNotAllowed");
+    expect(body.path).toBe("/api/v1/auth/login");
+    expect(response.headers.get("allow")).toBe("POST");
+  });
+
   test("answers a body declared larger than BODY_LIMIT with 413 PayloadTooLarge", async () => {
     const big = "x".repeat(2 * 1024 * 1024);
     const response = await request("/echo", json(big, { "content-length": String(big.length) }));
