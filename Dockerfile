@@ -15,6 +15,8 @@ FROM oven/bun:1.4.5-slim AS runtime
 WORKDIR /app
 ENV NODE_ENV=production \
     PORT=3000
+# The bundle inlines its dependencies today; the production node_modules stays beside it for any a
+# later build leaves external (native add-ons, dynamic requires).
 # Code stays owned by root so the server cannot rewrite itself; only data/ (the embedded SQLite
 # default, sqlite://./data/app.db) is writable by the runtime user.
 COPY --from=deps /app/node_modules ./node_modules

@@ -12,6 +12,7 @@ import type { RevocationBus } from "./modules/auth/revocation-bus";
 import { healthRoutes, type Lifecycle, type ReadinessCheck } from "./modules/health";
 import { type ResponseObserver, responseObservers } from "./observability/access-log";
 import type { Logger } from "./observability/logger";
+import type { RateLimiter } from "./ratelimit/limiter";
 
 /** Everything the app talks to, built once by server.ts (or by a test, on other parts). */
 export interface AppDeps {
@@ -26,6 +27,8 @@ export interface AppDeps {
   observers?: ResponseObserver[];
   errorMappers?: ErrorMapper[];
   onServerError?: (error: unknown, request: Request, status: number) => void;
+  /** Counts /api/v1 requests; without one (tests not about limits) nothing is limited. */
+  limiter?: RateLimiter;
 }
 
 /**

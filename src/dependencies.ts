@@ -9,6 +9,9 @@ import { createRevocationBus } from "./modules/auth/revocation-bus";
 import { accessLog, type ResponseObserver } from "./observability/access-log";
 import { createLineWriter } from "./observability/line-writer";
 import type { Logger } from "./observability/logger";
+import { createRateLimiter } from "./ratelimit/limiter";
+import { redisReadiness } from "./ratelimit/readiness";
+import { closeRedis, createRedis, waitForRedis } from "./redis/client";
 
 export interface Dependencies {
   app: AppDeps;
@@ -33,6 +36,11 @@ export async function buildDependencies(config: Config, logger: Logger): Promise
   const keyUse = createKeyUseTracker(createApiKeyRepository(db), logger);
   const bus = createRevocationBus({ logger });
 
+  const redis = config.redisUrl ? createRedis(config.redisUrl, logger) : undefined;
+  // A short wait so the first requests are counted in Redis; if it is down, limits start in memory.
+  if (redis) await waitForRedis(redis, 2000);
+  const limiter = createRateLimiter({ config, redis, logger });
+
   return {
     app: {
       config,
@@ -41,12 +49,20 @@ export async function buildDependencies(config: Config, logger: Logger): Promise
       db,
       bus,
       keyUse,
+      limiter,
       observers,
       errorMappers: [mapDatabaseError],
-      readiness: { database: () => db.ping(800) },
+      readiness: { database: () => db.ping(800), redis: redis && redisReadiness(redis, limiter) },
     },
     databaseKind: db.dialect,
-    cleanup: [() => keyUse.close(), () => accessWriter.flush(), () => logger.flush(), () => db.close()],
+    cleanup: [
+      () => keyUse.close(),
+      () => accessWriter.flush(),
+      () => logger.flush(),
+      () => db.close(),
+      () => limiter.close(),
+      () => redis && closeRedis(redis),
+    ],
   };
 }
 

@@ -31,10 +31,13 @@ export function apiRoutes(deps: AppDeps) {
   });
 
   const auth = createAuthService({ users, sessions, tokens, passwords, bus });
-  const guards = createGuards({ authenticator });
+  const guards = createGuards({ authenticator, limiter: deps.limiter, config });
 
-  return new Elysia({ prefix: "/api/v1" })
-    .use(authRoutes(guards, auth))
-    .use(userRoutes(guards, createUserService({ users, passwords, auth })))
-    .use(apiKeyRoutes(guards, createApiKeyService({ apiKeys, bus })));
+  // Every route counts against the general policy; a route's own `rateLimit` adds its policy.
+  return new Elysia({ prefix: "/api/v1" }).use(guards).guard({ rateLimit: "general" }, (api) =>
+    api
+      .use(authRoutes(guards, auth))
+      .use(userRoutes(guards, createUserService({ users, passwords, auth })))
+      .use(apiKeyRoutes(guards, createApiKeyService({ apiKeys, bus }))),
+  );
 }

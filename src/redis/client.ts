@@ -73,3 +73,16 @@ function connect(url: string, logger: Logger, role: string, options: RedisOption
   });
   return redis;
 }
+
+/** Closes a connection at shutdown: QUIT when it is up (pending replies arrive first), else drop it. */
+export async function closeRedis(redis: Redis): Promise<void> {
+  if (redis.status !== "ready") {
+    redis.disconnect();
+    return;
+  }
+  try {
+    await redis.quit();
+  } catch {
+    redis.disconnect();
+  }
+}

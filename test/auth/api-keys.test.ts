@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { App } from "../../src/app";
+import { buildTestApp, expectErrorEnvelope } from "../helpers/app";
+import { createTestDatabase, dialects, type TestDatabase } from "../helpers/database";
+import { bearer, cheapHashEnv, jsonRequest, login, type SeededOrganization, seedOrganization } from "../helpers/fixtures";
+
+describe.each(dialects)("API keys on %s", (dialect) => {
+  let database: TestDatabase;
+  let app: App;
+  let org: SeededOrganization;
+  let other: SeededOrganization;
+  let adminToken: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+    app = buildTestApp({ env: cheapHashEnv, deps: { db: database.db } }).app;
+    org = await seedOrganization(database.db, "Keys Co");
+    other = await seedOrganization(database.db, "Other Co");
+    adminToken = (await login(app, org.admin)).accessToken;
+  });
+  afterAll(() => database.drop());
+
+  const createKey = async (body: Record<string, unknown>, token = adminToken) =>
+    app.handle(jsonRequest("POST", "/api/v1/api-keys", body, bearer(token)));
+  const me = (authorization: string) =>
+    app.handle(new Request("http://localhost/api/v1/me", { headers: { authorization } }));
+
+  test("creating a key shows the secret once; listing never shows it or its hash", async () => {
+    const response = await createKey({ name: "CRM sync", role: "user" });
+    expect(response.status).toBe(201);
+    const created = (await response.json()).data;
+    expect(created.key).toMatch(/^sk_live_[0-9A-Za-z]{32,}$/);
+    expect(created.prefix).toBe(created.key.slice(0, 12));
+    expect(created.role).toBe("user");
+
+    const listed = await app.handle(new Request("http://localhost/api/v1/api-keys", { headers: bearer(adminToken) }));
+    const text = await listed.text();
+    expect(text).not.toContain(created.key);
+    expect(text).not.toContain(new Bun.CryptoHasher("sha256").update(created.key).digest("hex"));
+    const body = JSON.parse(text);
+    const entry = body.data.find((k: { id: string }) => k.id === created.id);
+    expect(Object.keys(entry).sort()).toEqual(["createdAt", "expiresAt", "id", "lastUsedAt", "name", "prefix", "role"]);
+    expect(body.meta).toEqual({ limit: 20, nextCursor: null, hasMore: false });
+  });
+
+  test.each(["ApiKey", "Bearer"])("authenticates with Authorization: %s sk_live_…", async (scheme) => {
+    const created = (await (await createKey({ name: `scheme ${scheme}`, role: "viewer" })).json()).data;
+    const response = await me(`${scheme} ${created.key}`);
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body.data.user).toBeNull();
+    expect(body.data.apiKey).toEqual({
+      id: created.id,
+      name: `scheme ${scheme}`,
+      prefix: created.prefix,
+      organizationId: org.id,
+      role: "viewer",
+    });
+  });
+
+  test("a revoked key is refused on the very next request", async () => {
+    const created = (await (await createKey({ name: "to revoke" })).json()).data;
+    expect((await me(`ApiKey ${created.key}`)).status).toBe(200);
+    const revoke = await app.handle(
+      new Request(`http://localhost/api/v1/api-keys/${created.id}`, { method: "DELETE", headers: bearer(adminToken) }),
+    );
+    expect(revoke.status).toBe(200);
+    const body = await expectErrorEnvelope(await me(`ApiKey ${created.key}`), 401, "Unauthorized");
+    expect(body.message).toBe("Invalid API key");
+  });
+
+  test.each([
+    ["the right prefix and a wrong secret", (k: string) => `${k.slice(0, -4)}zzzz`],
+    ["wrong case", (k: string) => k.toUpperCase()],
+    ["a truncated key", (k: string) => k.slice(0, 20)],
+  ])("refuses a key with %s", async (_name, mutate) => {
+    const created = (await (await createKey({ name: "mutations" })).json()).data;
+    const response = await me(`ApiKey ${mutate(created.key)}`);
+    await expectErrorEnvelope(response, 401, "Unauthorized");
+    expect(response.headers.get("www-authenticate")).toContain('error="invalid_token"');
+  });
+
+  test("an expired key is refused and says so", async () => {
+    const created = (await (await createKey({ name: "short-lived", expiresAt: new Date(Date.now() + 1500).toISOString() })).json()).data;
+    expect((await me(`ApiKey ${created.key}`)).status).toBe(200);
+    await Bun.sleep(1600);
+    const body = await expectErrorEnvelope(await me(`ApiKey ${created.key}`), 401, "Unauthorized");
+    expect(body.message).toBe("The API key has expired");
+  });
+
+  test("an expiry in the past is a 422", async () => {
+    const body = await expectErrorEnvelope(
+      await createKey({ name: "past", expiresAt: "2001-01-01T00:00:00Z" }),
+      422,
+      "ValidationError",
+    );
+    expect(body.errors).toEqual({ expiresAt: ["Expires at must be in the future"] });
+  });
+
+  test("a key cannot have a higher role than its creator", async () => {
+    const userToken = (await login(app, org.user)).accessToken;
+    // Users cannot manage keys at all; an admin-role key made by an admin is fine.
+    await expectErrorEnvelope(await createKey({ name: "x", role: "user" }, userToken), 403, "Forbidden");
+    expect((await createKey({ name: "admin key", role: "admin" })).status).toBe(201);
+  });
+
+  test("an API key with the viewer role cannot create keys (403)", async () => {
+    const viewerKey = (await (await createKey({ name: "viewer key", role: "viewer" })).json()).data.key;
+    await expectErrorEnvelope(await createKey({ name: "escalate", role: "admin" }, viewerKey), 403, "Forbidden");
+  });
+
+  test("another organization's key id is a 404, exactly like a missing one", async () => {
+    const otherAdmin = (await login(app, other.admin)).accessToken;
+    const created = (await (await createKey({ name: "mine" })).json()).data;
+    const foreign = await app.handle(
+      new Request(`http://localhost/api/v1/api-keys/${created.id}`, { method: "DELETE", headers: bearer(otherAdmin) }),
+    );
+    const missing = await app.handle(
+      new Request(`http://localhost/api/v1/api-keys/${Bun.randomUUIDv7()}`, { method: "DELETE", headers: bearer(otherAdmin) }),
+    );
+    const a = await expectErrorEnvelope(foreign, 404, "NotFound");
+    const b = await expectErrorEnvelope(missing, 404, "NotFound");
+    expect(a.message).toBe(b.message);
+    expect((await me(`ApiKey ${created.key}`)).status).toBe(200);
+  });
+
+  test("a name over 100 characters or a bad role is a 422", async () => {
+    const body = await expectErrorEnvelope(await createKey({ name: "n".repeat(101), role: "root" }), 422, "ValidationError");
+    expect(Object.keys(body.errors as object).sort()).toEqual(["name", "role"]);
+  });
+});
