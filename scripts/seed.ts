@@ -4,8 +4,8 @@
  * unless --force.
  */
 import { openDatabase } from "../src/db/database";
-import { formatCredentials, seedDatabase } from "../src/db/seed";
 import { describeScriptError, ensureMigrated, loadDatabaseConfig } from "../src/db/script-config";
+import { formatCredentials, seedDatabase } from "../src/db/seed";
 
 if (process.env.NODE_ENV?.trim() === "production" && !process.argv.includes("--force")) {
   console.error("error: refusing to seed with NODE_ENV=production; pass --force to seed anyway");

@@ -11,7 +11,7 @@ import { createLineWriter } from "./observability/line-writer";
 import type { Logger } from "./observability/logger";
 import { createRateLimiter } from "./ratelimit/limiter";
 import { redisReadiness } from "./ratelimit/readiness";
-import { closeRedis, createRedis, waitForRedis } from "./redis/client";
+import { closeRedis, createRedis, createRedisSubscriber, waitForRedis } from "./redis/client";
 
 export interface Dependencies {
   app: AppDeps;
@@ -34,9 +34,10 @@ export async function buildDependencies(config: Config, logger: Logger): Promise
   if (log) observers.push(log);
 
   const keyUse = createKeyUseTracker(createApiKeyRepository(db), logger);
-  const bus = createRevocationBus({ logger });
-
   const redis = config.redisUrl ? createRedis(config.redisUrl, logger) : undefined;
+  const subscriber = config.redisUrl ? createRedisSubscriber(config.redisUrl, logger) : undefined;
+  const bus = createRevocationBus({ logger, publisher: redis, subscriber });
+
   // A short wait so the first requests are counted in Redis; if it is down, limits start in memory.
   if (redis) await waitForRedis(redis, 2000);
   const limiter = createRateLimiter({ config, redis, logger });
@@ -62,6 +63,7 @@ export async function buildDependencies(config: Config, logger: Logger): Promise
       () => db.close(),
       () => limiter.close(),
       () => redis && closeRedis(redis),
+      () => subscriber && closeRedis(subscriber),
     ],
   };
 }

@@ -22,8 +22,7 @@ export function decodeCursor<const Shape extends readonly ("string" | "number")[
   } catch {
     key = undefined;
   }
-  const valid =
-    Array.isArray(key) && key.length === shape.length && key.every((value, i) => typeof value === shape[i]);
+  const valid = Array.isArray(key) && key.length === shape.length && key.every((value, i) => typeof value === shape[i]);
   if (!valid) throw httpError(422, "Invalid cursor", { details: { cursor: ["is not a cursor of this list"] } });
   return key as { [K in keyof Shape]: Shape[K] extends "number" ? number : string };
 }

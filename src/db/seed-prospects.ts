@@ -15,32 +15,71 @@ export interface SeedProspect {
 }
 
 const people = [
-  ["Ava", "Thompson"], ["Liam", "Nguyen"], ["Sofia", "García"], ["Noah", "Patel"], ["Mia", "Kowalski"],
-  ["Ethan", "Okafor"], ["Zoë", "Lindqvist"], ["Lucas", "Moreau"], ["Amara", "Haddad"], ["Mateo", "Rossi"],
-  ["Hannah", "Becker"], ["Kenji", "Watanabe"], ["Priya", "Raman"], ["Oliver", "Byrne"], ["Chloé", "Dubois"],
-  ["Samuel", "Adeyemi"], ["Isla", "MacLeod"], ["Diego", "Fernández"], ["Leah", "Cohen"], ["Arjun", "Mehta"],
-  ["Emma", "Johansson"], ["Tomás", "Silva"], ["Grace", "O'Connor"], ["Yusuf", "Demir"], ["Nora", "Eriksen"],
+  ["Ava", "Thompson"],
+  ["Liam", "Nguyen"],
+  ["Sofia", "García"],
+  ["Noah", "Patel"],
+  ["Mia", "Kowalski"],
+  ["Ethan", "Okafor"],
+  ["Zoë", "Lindqvist"],
+  ["Lucas", "Moreau"],
+  ["Amara", "Haddad"],
+  ["Mateo", "Rossi"],
+  ["Hannah", "Becker"],
+  ["Kenji", "Watanabe"],
+  ["Priya", "Raman"],
+  ["Oliver", "Byrne"],
+  ["Chloé", "Dubois"],
+  ["Samuel", "Adeyemi"],
+  ["Isla", "MacLeod"],
+  ["Diego", "Fernández"],
+  ["Leah", "Cohen"],
+  ["Arjun", "Mehta"],
+  ["Emma", "Johansson"],
+  ["Tomás", "Silva"],
+  ["Grace", "O'Connor"],
+  ["Yusuf", "Demir"],
+  ["Nora", "Eriksen"],
 ] as const;
 
 const companies = [
-  ["Northwind Analytics", "northwind.io"], ["Brightpath Logistics", "brightpath.co"],
-  ["Helios Energy", "heliosenergy.com"], ["Quantum Ledger", "quantumledger.dev"],
-  ["Bluefin Health", "bluefinhealth.com"], ["Cedar & Stone Legal", "cedarstone.law"],
-  ["Orbit Retail", "orbitretail.com"], ["Pinecrest Software", "pinecrest.dev"],
-  ["Atlas Manufacturing", "atlasmfg.com"], ["Lumen Education", "lumen.edu"],
+  ["Northwind Analytics", "northwind.io"],
+  ["Brightpath Logistics", "brightpath.co"],
+  ["Helios Energy", "heliosenergy.com"],
+  ["Quantum Ledger", "quantumledger.dev"],
+  ["Bluefin Health", "bluefinhealth.com"],
+  ["Cedar & Stone Legal", "cedarstone.law"],
+  ["Orbit Retail", "orbitretail.com"],
+  ["Pinecrest Software", "pinecrest.dev"],
+  ["Atlas Manufacturing", "atlasmfg.com"],
+  ["Lumen Education", "lumen.edu"],
 ] as const;
 
 const titles = [
-  "VP of Sales", "Head of Revenue Operations", "Chief Technology Officer", "Director of Marketing",
-  "Procurement Manager", "Founder & CEO", "Head of Growth", "IT Director", "Operations Lead",
+  "VP of Sales",
+  "Head of Revenue Operations",
+  "Chief Technology Officer",
+  "Director of Marketing",
+  "Procurement Manager",
+  "Founder & CEO",
+  "Head of Growth",
+  "IT Director",
+  "Operations Lead",
   "Customer Success Manager",
 ] as const;
 
 const statuses = ["new", "contacted", "qualified", "proposal", "won", "lost"] as const;
 
 const tagSets = [
-  ["enterprise", "inbound"], ["smb"], ["enterprise", "renewal"], ["mid-market", "outbound"],
-  ["inbound", "demo-requested"], ["partner"], ["mid-market", "webinar"], [], ["outbound"],
+  ["enterprise", "inbound"],
+  ["smb"],
+  ["enterprise", "renewal"],
+  ["mid-market", "outbound"],
+  ["inbound", "demo-requested"],
+  ["partner"],
+  ["mid-market", "webinar"],
+  [],
+  ["outbound"],
   ["enterprise", "champion"],
 ] as const;
 

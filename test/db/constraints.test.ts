@@ -119,7 +119,11 @@ describe.each(dialects)("constraints on %s", (dialect) => {
               where p.organization_id = ${orgId} and prospects_fts match ${`${term}*`}`;
       return rows.map((row) => row.id);
     };
-    const prospectId = await prospect(orgId, { email: "x@initech.com", company: "Initech", notes: "Loves TPS reports" });
+    const prospectId = await prospect(orgId, {
+      email: "x@initech.com",
+      company: "Initech",
+      notes: "Loves TPS reports",
+    });
     expect(await search("initech")).toEqual([prospectId]);
     expect(await search("tps")).toEqual([prospectId]);
 

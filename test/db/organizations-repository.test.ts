@@ -1,8 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import {
-  createOrganizationRepository,
-  type OrganizationRepository,
-} from "../../src/modules/organizations/repository";
+import { createOrganizationRepository, type OrganizationRepository } from "../../src/modules/organizations/repository";
 import { createTestDatabase, dialects, type TestDatabase } from "../helpers/database";
 
 describe.each(dialects)("organization repository on %s", (dialect) => {

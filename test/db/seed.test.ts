@@ -99,14 +99,22 @@ describe("the npm scripts", () => {
   test("user:create creates the user and the organization", async () => {
     const result = run("user-create.ts", userArgs("gavin@hooli.xyz"));
     expect(result).toMatchObject({ code: 0, stderr: "" });
-    expect(result.stdout).toContain('Created admin gavin@hooli.xyz');
+    expect(result.stdout).toContain("Created admin gavin@hooli.xyz");
     expect(result.stdout).toContain('"Hooli"');
   });
 
   test.each([
-    ["a bad email", userArgs("not-an-email"), "error: --email: \"not-an-email\" is not an email address\n"],
-    ["a taken email", userArgs("GAVIN@hooli.xyz"), "error: --email: a user with email GAVIN@hooli.xyz already exists\n"],
-    ["a short password", ["--email", "a@b.co", "--password", "short", "--organization", "X"], "error: --password: must be at least 8 characters\n"],
+    ["a bad email", userArgs("not-an-email"), 'error: --email: "not-an-email" is not an email address\n'],
+    [
+      "a taken email",
+      userArgs("GAVIN@hooli.xyz"),
+      "error: --email: a user with email GAVIN@hooli.xyz already exists\n",
+    ],
+    [
+      "a short password",
+      ["--email", "a@b.co", "--password", "short", "--organization", "X"],
+      "error: --password: must be at least 8 characters\n",
+    ],
     ["an unknown role", userArgs("c@d.co", ["--role", "owner"]), "error: --role: must be one of viewer, user, admin\n"],
   ])("user:create exits 1 with one line on %s", (_, args, line) => {
     expect(run("user-create.ts", args)).toMatchObject({ code: 1, stdout: "", stderr: line });
@@ -116,6 +124,10 @@ describe("the npm scripts", () => {
     const result = run("seed.ts", [], { NODE_ENV: "production" });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe("error: refusing to seed with NODE_ENV=production; pass --force to seed anyway\n");
+  });
+
+  test("seed runs in production with --force", () => {
+    expect(run("seed.ts", ["--force"], { NODE_ENV: "production" }).code).toBe(0);
   });
 
   test("seed prints the credentials once, then leaves a seeded database alone", () => {

@@ -48,7 +48,9 @@ describe.each(dialects)("user repository on %s", (dialect) => {
   test("refuses a second user with the same email in any case with a 409 naming email", async () => {
     const email = unique("Linus");
     await users.createUser(newUser(email));
-    const error = await users.createUser({ ...newUser(email.toLowerCase()), organizationId: otherOrgId }).catch((e) => e);
+    const error = await users
+      .createUser({ ...newUser(email.toLowerCase()), organizationId: otherOrgId })
+      .catch((e) => e);
     expect(error).toBeInstanceOf(AppError);
     expect(error.status).toBe(409);
     expect(error.message).toBe("A user with this email already exists");
@@ -103,7 +105,7 @@ describe.each(dialects)("user repository on %s", (dialect) => {
     await Bun.sleep(2);
     const updated = await users.updateUser(orgId, user.id, { role: "admin", disabled: true });
     expect(updated).toMatchObject({ email: user.email, role: "admin", disabled: true, passwordHash: "hash" });
-    expect(updated?.updatedAt > user.updatedAt).toBe(true);
+    expect((updated?.updatedAt ?? "") > user.updatedAt).toBe(true);
     const again = await users.updateUser(orgId, user.id, { disabled: false, passwordHash: "new" });
     expect(again).toMatchObject({ role: "admin", disabled: false, passwordHash: "new" });
   });

@@ -1,13 +1,18 @@
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { IJob } from "kubernetes-models/batch/v1/Job";
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { healthcheckCommand, parseDockerfile } from "./dockerfile";
 import { loadManifests, mainContainer, only } from "./k8s-manifests";
-import { buildApp, buildScript, bunBin, freePort, readRepoFile, waitForStatus } from "./support";
+import { buildApp, buildScript, bunBin, freePort, readRepoFile, removeDir, waitForStatus } from "./support";
 
 // One build for the file: each test starts its own process from it.
 const built = buildApp();
+
+afterAll(async () => {
+  const appDir = await built.catch(() => null);
+  if (appDir) removeDir(appDir);
+});
 
 interface Started {
   proc: Bun.Subprocess<"ignore", "ignore", "pipe">;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { freePort, makeTempDir, readRepoFile, requireToolUnlessLocal } from "./support";
+import { freePort, makeTempDir, readRepoFile, removeDir, requireToolUnlessLocal } from "./support";
 
 const nginx = requireToolUnlessLocal("nginx");
 const openssl = requireToolUnlessLocal("openssl");
@@ -125,6 +125,7 @@ describe.skipIf(skip)("nginx site", () => {
     sandbox.nginx?.kill("SIGTERM");
     await sandbox.nginx?.exited;
     for (const backend of sandbox.backends) backend.stop(true);
+    removeDir(sandbox.dir);
   });
 
   const https = (path: string, init: RequestInit = {}) =>
@@ -134,6 +135,7 @@ describe.skipIf(skip)("nginx site", () => {
     const checked = { ...sandbox, dir: makeTempDir("nginx-t") };
     const main = writeMainConfig(checked, sandboxSite(checked, [3000, 3001, 3002, 3003]));
     const check = Bun.spawnSync([...nginxArgs(checked, main), "-t"]);
+    removeDir(checked.dir);
     const output = check.stderr.toString();
     expect(output).toContain("syntax is ok");
     expect(output).toContain("test is successful");

@@ -8,6 +8,7 @@ import {
   freePortRange,
   makeTempDir,
   pathWithBun,
+  removeDir,
   repoRoot,
   waitForStatus,
 } from "./support";
@@ -98,8 +99,13 @@ async function expectFourStableProcesses({ list, errors }: Pm2): Promise<Pm2Proc
   return settled;
 }
 
-afterAll(() => {
-  for (const home of homes) Bun.spawnSync([pm2Bin, "kill"], { env: { PATH: pathWithBun(), PM2_HOME: home } });
+afterAll(async () => {
+  for (const home of homes) {
+    Bun.spawnSync([pm2Bin, "kill"], { env: { PATH: pathWithBun(), PM2_HOME: home } });
+    removeDir(home);
+  }
+  const appDir = await built.catch(() => null);
+  if (appDir) removeDir(appDir);
 });
 
 describe("PM2 ecosystem", () => {

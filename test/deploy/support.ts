@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, symlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
@@ -13,7 +13,11 @@ export function readRepoFile(path: string): string {
 }
 
 export function makeTempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `revenue-api-${prefix}-`));
+  return mkdtempSync(join(tmpdir(), `revenue-api-deploy-${prefix}-`));
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
 }
 
 /** Every YAML document in a file, as plain objects; a syntax error throws. */
@@ -88,7 +92,10 @@ export async function buildApp(): Promise<string> {
     stderr: "pipe",
   });
   const [code, stderr] = await Promise.all([build.exited, new Response(build.stderr).text()]);
-  if (code !== 0) throw new Error(`build failed (${code}): ${stderr}`);
+  if (code !== 0) {
+    removeDir(appDir);
+    throw new Error(`build failed (${code}): ${stderr}`);
+  }
   symlinkSync(join(repoRoot, "node_modules"), join(appDir, "node_modules"));
   return appDir;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { findTool, makeTempDir, readRepoFile } from "./support";
+import { findTool, makeTempDir, readRepoFile, removeDir } from "./support";
 
 const unitText = readRepoFile("deploy/airevenueorc-api.service");
 const service = section(unitText, "Service");
@@ -72,6 +72,7 @@ describe("systemd unit", () => {
         .replace(/^ReadWritePaths=.*$/m, `ReadWritePaths=${dir}`),
     );
     const verify = Bun.spawnSync([findTool("systemd-analyze") ?? "systemd-analyze", "verify", unit]);
+    removeDir(dir);
     const output = `${verify.stdout}${verify.stderr}`;
     // Syntax problems name the file and line ("unit:12: Unknown key …"); other lines are about this machine.
     const complaints = output.split("\n").filter((line) => line.startsWith(`${unit}:`));

@@ -33,6 +33,7 @@ export function buildTestApp(options: BuildTestAppOptions = {}) {
     ...options.deps,
   };
   const app = createApp(deps);
+  scanResponses(app);
   const request = (path: string, init?: RequestInit) => app.handle(new Request(`http://localhost${path}`, init));
   return { app, deps, request };
 }
@@ -77,4 +78,21 @@ export async function expectErrorEnvelope(
   expect(response.headers.get("x-request-id")).toBe(body.requestId as string);
   if (status === 422) expect(typeof body.errors).toBe("object");
   return body;
+}
+
+// argon2 hashes and hex SHA-256 digests (API key hashes) must never leave the server.
+const secretShapes = [/\$argon2id?\$/, /(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])/];
+
+/** Every response of every suite that builds its app here is scanned for password or key hashes. */
+function scanResponses(app: ReturnType<typeof createApp>) {
+  const handle = app.handle.bind(app);
+  app.handle = async (request: Request) => {
+    const response = await handle(request);
+    if (response.headers.get("content-encoding")) return response;
+    const text = await response.clone().text();
+    for (const shape of secretShapes) {
+      if (shape.test(text)) throw new Error(`response to ${request.method} ${request.url} contains a secret hash`);
+    }
+    return response;
+  };
 }

@@ -31,10 +31,7 @@ export const dialects: Dialect[] = (await postgresAnswers()) ? ["sqlite", "postg
  * (test_<random>) on the local server, so test files can run in parallel without seeing each
  * other's rows.
  */
-export async function createTestDatabase(
-  dialect: Dialect,
-  options: TestDatabaseOptions = {},
-): Promise<TestDatabase> {
+export async function createTestDatabase(dialect: Dialect, options: TestDatabaseOptions = {}): Promise<TestDatabase> {
   const created = dialect === "postgres" ? await createPostgres() : createSqlite(options.file ?? false);
   if (options.migrate ?? true) await migrate(created.db);
   return created;
@@ -86,7 +83,8 @@ async function postgresAnswers(): Promise<boolean> {
     await probe`select 1`;
     return true;
   } catch (error) {
-    if (process.env.CI) throw new Error(`Postgres at ${postgresAdminUrl} does not answer (CI requires it)`, { cause: error });
+    if (process.env.CI)
+      throw new Error(`Postgres at ${postgresAdminUrl} does not answer (CI requires it)`, { cause: error });
     console.warn(`warning: Postgres at ${postgresAdminUrl} does not answer; Postgres tests are skipped`);
     return false;
   } finally {

@@ -50,9 +50,7 @@ export type UserRepository = ReturnType<typeof createUserRepository>;
  */
 export function createUserRepository(db: Database) {
   const { sql } = db;
-  const columns = sql.unsafe(
-    "id, organization_id, email, password_hash, role, disabled, created_at, updated_at",
-  );
+  const columns = sql.unsafe("id, organization_id, email, password_hash, role, disabled, created_at, updated_at");
 
   return {
     async createUser(user: NewUser): Promise<UserRecord> {

@@ -48,11 +48,11 @@ export function createUserService(deps: { users: UserRepository; passwords: Pass
     ) {
       const target = await users.findById(principal.organizationId, id);
       if (!target) throw notFound();
-      const demoted = input.role !== undefined && input.role !== "admin";
-      if ((demoted || input.disabled === true) && target.role === "admin") await assertNotLastAdmin(target);
       if (id === principal.userId && input.disabled === true) {
         throw httpError(403, "You cannot disable your own account");
       }
+      const demoted = input.role !== undefined && input.role !== "admin";
+      if ((demoted || input.disabled === true) && target.role === "admin") await assertNotLastAdmin(target);
       const updated = await users.updateUser(principal.organizationId, id, {
         email: input.email,
         role: input.role,

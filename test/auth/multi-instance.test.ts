@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { App } from "../../src/app";
+import { createRevocationBus } from "../../src/modules/auth/revocation-bus";
+import { createMemoryLogger } from "../../src/observability/logger";
+import { closeRedis, createRedis, createRedisSubscriber, waitForRedis } from "../../src/redis/client";
+import { buildTestApp, expectErrorEnvelope, testConfig } from "../helpers/app";
+import { createTestDatabase, dialects, type TestDatabase } from "../helpers/database";
+import { bearer, cheapHashEnv, jsonRequest, login, type SeededOrganization, seedOrganization } from "../helpers/fixtures";
+
+const redisUrl = "redis://127.0.0.1:6379";
+
+/** Two app instances on one database, each with its own caches and its own Redis connections. */
+describe("revocation across instances through Redis pub/sub", () => {
+  let database: TestDatabase;
+  let first: App;
+  let second: App;
+  let org: SeededOrganization;
+  const connections: Array<ReturnType<typeof createRedis>> = [];
+
+  const instance = async () => {
+    const logger = createMemoryLogger();
+    const publisher = createRedis(redisUrl, logger);
+    const subscriber = createRedisSubscriber(redisUrl, logger);
+    connections.push(publisher, subscriber);
+    expect(await waitForRedis(publisher, 2000)).toBe(true);
+    expect(await waitForRedis(subscriber, 2000)).toBe(true);
+    const bus = createRevocationBus({ logger, publisher, subscriber });
+    const config = testConfig(cheapHashEnv);
+    return buildTestApp({ deps: { db: database.db, bus, logger, config: { ...config, jwt: sharedJwt } } }).app;
+  };
+  const sharedJwt = testConfig().jwt;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(dialects.includes("postgres") ? "postgres" : "sqlite");
+    first = await instance();
+    second = await instance();
+    org = await seedOrganization(database.db, "Two Instances");
+    // Let both SUBSCRIBE commands reach Redis.
+    await Bun.sleep(100);
+  });
+  afterAll(async () => {
+    for (const connection of connections) await closeRedis(connection);
+    await database.drop();
+  });
+
+  const me = (app: App, authorization: string) =>
+    app.handle(new Request("http://localhost/api/v1/me", { headers: { authorization } }));
+
+  test("a key revoked on one instance is refused by the other, whose cache held it", async () => {
+    const admin = (await login(first, org.admin)).accessToken;
+    const created = (await (await first.handle(jsonRequest("POST", "/api/v1/api-keys", { name: "shared" }, bearer(admin)))).json()).data;
+    expect((await me(second, `ApiKey ${created.key}`)).status).toBe(200);
+    const revoke = await first.handle(
+      new Request(`http://localhost/api/v1/api-keys/${created.id}`, { method: "DELETE", headers: bearer(admin) }),
+    );
+    expect(revoke.status).toBe(200);
+    await Bun.sleep(50);
+    await expectErrorEnvelope(await me(second, `ApiKey ${created.key}`), 401, "Unauthorized");
+  });
+
+  test("a session logged out on one instance is refused by the other", async () => {
+    const pair = await login(first, org.user);
+    expect((await me(second, `Bearer ${pair.accessToken}`)).status).toBe(200);
+    const out = await first.handle(jsonRequest("POST", "/api/v1/auth/logout", undefined, bearer(pair.accessToken)));
+    expect(out.status).toBe(200);
+    await Bun.sleep(50);
+    await expectErrorEnvelope(await me(second, `Bearer ${pair.accessToken}`), 401, "Unauthorized");
+  });
+});
