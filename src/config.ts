@@ -18,6 +18,8 @@ export interface Config {
   reusePort: boolean;
   allowedOrigins: string[] | "localhost";
   databaseUrl: string;
+  /** true when DATABASE_URL is unset and the embedded SQLite file is used. */
+  embeddedDatabase: boolean;
   dbPoolMax: number;
   /** false for transaction-mode poolers (Supabase :6543) that cannot keep prepared statements. */
   dbPrepare: boolean;
@@ -94,6 +96,7 @@ export function loadConfig(env: Env = process.env): Config {
     reusePort: read.bool("REUSE_PORT", false),
     allowedOrigins: readOrigins(read, production),
     databaseUrl: databaseUrl ?? "sqlite://./data/app.db",
+    embeddedDatabase: databaseUrl === undefined,
     dbPoolMax: read.int("DB_POOL_MAX", 10, 1, 1000),
     dbPrepare: read.bool("DB_PREPARE", true),
     migrateOnStart: read.bool("MIGRATE_ON_START", true),

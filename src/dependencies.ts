@@ -3,6 +3,7 @@ import type { Config } from "./config";
 import { type Database, openDatabase } from "./db/database";
 import { mapDatabaseError } from "./db/errors";
 import { migrate, pendingMigrations } from "./db/migrate";
+import { ensureDevelopmentSeed } from "./db/seed";
 import { createKeyUseTracker } from "./modules/api-keys/last-used";
 import { createApiKeyRepository } from "./modules/api-keys/repository";
 import { createRevocationBus } from "./modules/auth/revocation-bus";
@@ -27,6 +28,10 @@ export async function buildDependencies(config: Config, logger: Logger): Promise
   }
   const db = openDatabase(config.databaseUrl, { poolMax: config.dbPoolMax, prepare: config.dbPrepare });
   await prepareSchema(db, config, logger);
+  if (config.env === "development" && config.embeddedDatabase) {
+    // A fresh checkout on the embedded database is usable at once: seed it and say how to sign in.
+    await ensureDevelopmentSeed(db, (line) => process.stdout.write(`${line}\n`), { hash: config.passwordHash });
+  }
 
   const accessWriter = createLineWriter();
   const observers: ResponseObserver[] = [];
