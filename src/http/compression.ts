@@ -26,8 +26,9 @@ export function negotiateEncoding(acceptEncoding: string | null): Encoding | und
   const brQ = br ?? star ?? 0;
   const gzipQ = gzip ?? star ?? 0;
   const best = Math.max(brQ, gzipQ);
-  // Identity stays acceptable unless refused by name or by `*;q=0` (RFC 9110 §12.5.3).
-  const identityQ = identity ?? (star === 0 ? 0 : 1);
+  // Unlisted, identity is merely acceptable (RFC 9110 §12.5.3); only a client that ranks it above
+  // every coding we offer, by name or through `*`, gets the body as is.
+  const identityQ = identity ?? star ?? 0;
   if (best <= 0 || best < identityQ) return undefined;
   return brQ >= gzipQ ? "br" : "gzip";
 }

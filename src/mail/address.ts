@@ -20,8 +20,12 @@ export function isSingleLine(value: string): boolean {
   return !controlCharacter.test(value);
 }
 
-/** "Revenue API <no-reply@example.com>" or "no-reply@example.com" → "example.com". */
+/** "Revenue API <no-reply@example.com>" or "no-reply@example.com" → "no-reply@example.com". */
+export function addressOf(from: string): string {
+  return /<([^<>]+)>\s*$/.exec(from)?.[1] ?? from.trim();
+}
+
 export function domainOf(from: string): string {
-  const address = /<([^<>]+)>\s*$/.exec(from)?.[1] ?? from.trim();
+  const address = addressOf(from);
   return address.slice(address.lastIndexOf("@") + 1) || "localhost";
 }

@@ -104,6 +104,20 @@ describe.skipIf(!dialects.includes("postgres"))("openDatabase with postgres://",
     expect(await preparedCount(`${created.url}?pgbouncer=true&connection_limit=1`)).toBe(0);
   });
 
+  test("never falls back to plain text when the URL asks for sslmode=require", async () => {
+    const db = openDatabase(`${created.url}?sslmode=require`, { poolMax: 1 });
+    try {
+      const outcome = await db.sql`select ssl from pg_stat_ssl where pid = pg_backend_pid()`.then(
+        (rows) => (rows[0] as { ssl: boolean }).ssl,
+        (error: { code?: string }) => error.code,
+      );
+      // This server may or may not offer TLS; either way the connection is encrypted or refused.
+      expect([true, "ERR_POSTGRES_TLS_NOT_AVAILABLE"]).toContain(outcome);
+    } finally {
+      await db.close();
+    }
+  });
+
   test("ping rejects after its timeout when the server never answers", async () => {
     const silent = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
     const db = openDatabase(`postgres://postgres@127.0.0.1:${silent.port}/x`);

@@ -81,13 +81,31 @@ async function postgresAnswers(): Promise<boolean> {
   const probe = new SQL(postgresAdminUrl, { max: 1, connectionTimeout: 3 });
   try {
     await probe`select 1`;
+    await dropAbandoned(probe);
     return true;
   } catch (error) {
-    if (process.env.CI)
+    if (process.env.CI) {
       throw new Error(`Postgres at ${postgresAdminUrl} does not answer (CI requires it)`, { cause: error });
+    }
     console.warn(`warning: Postgres at ${postgresAdminUrl} does not answer; Postgres tests are skipped`);
     return false;
   } finally {
     await probe.close();
+  }
+}
+
+/**
+ * A test process that is killed never drops its databases. Their names start with a UUIDv7,
+ * whose first 48 bits are the creation time: drop those older than an hour, which no live test
+ * run can still be using.
+ */
+async function dropAbandoned(admin: SQL): Promise<void> {
+  const rows: { datname: string }[] = await admin`
+    select datname from pg_database where datname ~ '^test_[0-9a-f]{32}$'`;
+  const cutoff = Date.now() - 3_600_000;
+  for (const { datname } of rows) {
+    if (Number.parseInt(datname.slice(5, 17), 16) < cutoff) {
+      await admin.unsafe(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`).catch(() => {});
+    }
   }
 }

@@ -1,6 +1,8 @@
 import type { Dialect } from "../database";
 import postgresInit from "./postgres/001_init.sql" with { type: "text" };
+import postgresSearchText from "./postgres/002_prospects_search_text.sql" with { type: "text" };
 import sqliteInit from "./sqlite/001_init.sql" with { type: "text" };
+import sqliteSearchText from "./sqlite/002_prospects_search_text.sql" with { type: "text" };
 
 export interface Migration {
   /** The file name without .sql: NNN_name. Recorded in schema_migrations. */
@@ -14,6 +16,12 @@ export interface Migration {
  * folders is listed here, and that both dialects have the same names.
  */
 export const migrations: Record<Dialect, Migration[]> = {
-  postgres: [{ name: "001_init", sql: postgresInit }],
-  sqlite: [{ name: "001_init", sql: sqliteInit }],
+  postgres: [
+    { name: "001_init", sql: postgresInit },
+    { name: "002_prospects_search_text", sql: postgresSearchText },
+  ],
+  sqlite: [
+    { name: "001_init", sql: sqliteInit },
+    { name: "002_prospects_search_text", sql: sqliteSearchText },
+  ],
 };

@@ -1,0 +1,74 @@
+import { t } from "elysia";
+import { pageQuery } from "../../http/pagination";
+
+export const prospectStatuses = ["new", "contacted", "qualified", "proposal", "won", "lost"] as const;
+export type ProspectStatus = (typeof prospectStatuses)[number];
+
+export const prospectSorts = ["createdAt", "-createdAt", "score", "-score"] as const;
+export type ProspectSort = (typeof prospectSorts)[number];
+
+const status = t.Union(prospectStatuses.map((value) => t.Literal(value)));
+const text = (maxLength: number) => t.String({ minLength: 1, maxLength });
+const nullable = <T extends ReturnType<typeof t.String>>(schema: T) => t.Optional(t.Union([schema, t.Null()]));
+
+const email = t.String({ format: "email", maxLength: 254 });
+const phone = t.String({
+  pattern: "^\\+?[0-9 ().\\-]{3,40}$",
+  error: "Phone must be a phone number of digits, spaces and + ( ) - . such as +1 555 010 2030",
+});
+const linkedinUrl = t.String({
+  maxLength: 500,
+  pattern: "^https?://([a-z0-9-]+\\.)*linkedin\\.com(/\\S*)?$",
+  error: "LinkedIn URL must be a linkedin.com address such as https://www.linkedin.com/in/jane-doe",
+});
+const score = t.Integer({ minimum: 0, maximum: 100 });
+// The limits of issue 6: at most 20 tags of 1–40 characters.
+const tags = t.Array(t.String({ minLength: 1, maxLength: 40 }), { maxItems: 20 });
+const notes = t.String({ maxLength: 10_000 });
+const ownerId = t.String({ minLength: 1, maxLength: 64 });
+
+/** Writable fields; id, organizationId and timestamps are never taken from the client. */
+const fields = {
+  firstName: nullable(text(100)),
+  lastName: nullable(text(100)),
+  company: nullable(text(200)),
+  title: nullable(text(200)),
+  phone: nullable(phone),
+  linkedinUrl: nullable(linkedinUrl),
+  status: t.Optional(status),
+  score: t.Optional(score),
+  tags: t.Optional(tags),
+  notes: nullable(notes),
+  ownerId: nullable(ownerId),
+};
+
+export const createProspectBody = t.Object({ email, ...fields });
+export const updateProspectBody = t.Object({ email: t.Optional(email), ...fields });
+
+export type CreateProspectInput = typeof createProspectBody.static;
+export type UpdateProspectInput = typeof updateProspectBody.static;
+
+export const prospectIdParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) });
+
+export const idempotencyHeaders = t.Object({
+  "idempotency-key": t.Optional(
+    t.String({
+      minLength: 1,
+      maxLength: 255,
+      pattern: "^[\\x20-\\x7E]+$",
+      error: "Idempotency-Key must be 1 to 255 printable ASCII characters",
+    }),
+  ),
+});
+
+export const listProspectsQuery = t.Object({
+  ...pageQuery,
+  sort: t.Optional(t.Union(prospectSorts.map((value) => t.Literal(value)))),
+  status: t.Optional(status),
+  ownerId: t.Optional(ownerId),
+  tag: t.Optional(t.String({ minLength: 1, maxLength: 40 })),
+  createdAfter: t.Optional(t.String({ format: "date-time" })),
+  createdBefore: t.Optional(t.String({ format: "date-time" })),
+});
+
+export type ListProspectsQuery = typeof listProspectsQuery.static;
