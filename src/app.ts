@@ -5,6 +5,8 @@ import { createAllowedMethods } from "./http/allowed-methods";
 import { type ErrorMapper, errorHandler } from "./http/error-handler";
 import { requestContext } from "./http/request-context";
 import { responseFinisher } from "./http/response-finisher";
+import type { Mailer } from "./mail/transport";
+import type { AiProvider } from "./modules/ai/provider";
 import { apiRoutes } from "./modules/api";
 import { docsRoutes } from "./modules/docs";
 import type { KeyUseTracker } from "./modules/api-keys/last-used";
@@ -12,6 +14,8 @@ import type { RevocationBus } from "./modules/auth/revocation-bus";
 import { healthRoutes, type Lifecycle, type ReadinessCheck } from "./modules/health";
 import { type ResponseObserver, responseObservers } from "./observability/access-log";
 import type { Logger } from "./observability/logger";
+import type { Metrics } from "./observability/metrics";
+import { metricsRoute } from "./observability/metrics-route";
 import type { RateLimiter } from "./ratelimit/limiter";
 
 /** Everything the app talks to, built once by server.ts (or by a test, on other parts). */
@@ -29,6 +33,15 @@ export interface AppDeps {
   onServerError?: (error: unknown, request: Request, status: number) => void;
   /** Counts /api/v1 requests; without one (tests not about limits) nothing is limited. */
   limiter?: RateLimiter;
+  /** The outbound transport (SMTP_URL); the email worker and the `smtp` readiness check use it. */
+  mailer?: Mailer;
+  /** The chat model behind /ai; by default the OpenAI-compatible endpoint of AI_BASE_URL. */
+  ai?: AiProvider;
+  /**
+   * Prometheus metrics served at /metrics (no route without). Its `observe` must be among
+   * `observers`; the rate-limit macro counts 429s with `metrics.rateLimitRejections.inc({ policy })`.
+   */
+  metrics?: Metrics;
 }
 
 /**
@@ -54,6 +67,7 @@ export function createApp(deps: AppDeps) {
     )
     .use(responseObservers(deps.observers ?? []))
     .use(healthRoutes(deps.readiness ?? {}, deps.lifecycle))
+    .use(metricsRoute(deps.metrics, config.metricsToken))
     .use(docsRoutes(config))
     .use(apiRoutes(deps));
 }

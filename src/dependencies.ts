@@ -7,9 +7,13 @@ import { ensureDevelopmentSeed } from "./db/seed";
 import { createKeyUseTracker } from "./modules/api-keys/last-used";
 import { createApiKeyRepository } from "./modules/api-keys/repository";
 import { createRevocationBus } from "./modules/auth/revocation-bus";
+import { createUsageRepository } from "./modules/usage/repository";
 import { accessLog, type ResponseObserver } from "./observability/access-log";
+import { createErrorTracker } from "./observability/error-tracker";
 import { createLineWriter } from "./observability/line-writer";
 import type { Logger } from "./observability/logger";
+import { createMetrics } from "./observability/metrics";
+import { createUsageRecorder } from "./observability/usage-recorder";
 import { createRateLimiter } from "./ratelimit/limiter";
 import { redisReadiness } from "./ratelimit/readiness";
 import { closeRedis, createRedis, createRedisSubscriber, waitForRedis } from "./redis/client";
@@ -47,6 +51,14 @@ export async function buildDependencies(config: Config, logger: Logger): Promise
   if (redis) await waitForRedis(redis, 2000);
   const limiter = createRateLimiter({ config, redis, logger });
 
+  const errors = createErrorTracker(config, logger);
+  const usage = config.usage.enabled
+    ? createUsageRecorder({ insert: createUsageRepository(db).insertMany, settings: config.usage, logger })
+    : undefined;
+  if (usage) observers.push(usage.observe);
+  const metrics = createMetrics({ rateLimitStore: () => limiter.storeState(), usage: usage?.stats });
+  observers.push(metrics.observe);
+
   return {
     app: {
       config,
@@ -57,13 +69,17 @@ export async function buildDependencies(config: Config, logger: Logger): Promise
       keyUse,
       limiter,
       observers,
+      metrics,
+      onServerError: errors.capture,
       errorMappers: [mapDatabaseError],
       readiness: { database: () => db.ping(800), redis: redis && redisReadiness(redis, limiter) },
     },
     databaseKind: db.dialect,
     cleanup: [
       () => keyUse.close(),
+      () => usage?.close(),
       () => accessWriter.flush(),
+      () => errors.close(2000),
       () => logger.flush(),
       () => db.close(),
       () => limiter.close(),

@@ -31,15 +31,20 @@ export function errorHandler(options: ErrorHandlerOptions) {
     .onParse({ as: "global" }, ({ request, contentType }) => {
       if (/^application\/(.+\+)?json/i.test(contentType)) return readJsonBody(request, config.bodyLimit);
     })
-    .onError({ as: "global" }, ({ code, error, request, path, set }) => {
+    .onError({ as: "global" }, ({ code, error, request, path, route, set }) => {
       const appError = toAppError(code, error, path, request.method, options, development);
       const status = appError.status;
-      const requestId = requestState(request)?.id ?? String(set.headers["x-request-id"] ?? "");
+      const state = requestState(request);
+      // onServerError and the response observers read the matched template from the state.
+      if (state && route) state.route ??= route;
+      const requestId = state?.id ?? String(set.headers["x-request-id"] ?? "");
       if (status >= 500) {
         logger.error("request failed", {
           requestId,
           method: request.method,
           path,
+          route: state?.route,
+          principalId: state?.principal?.id,
           status,
           error: error instanceof Error ? error.message : String(error),
           stack: error instanceof Error ? error.stack : undefined,

@@ -1,6 +1,10 @@
 import { Elysia } from "elysia";
 import type { AppDeps } from "../app";
 import { createGuards } from "../http/guards";
+import { aiRoutes } from "./ai";
+import { createOpenAiProvider } from "./ai/provider";
+import { createAiRepository } from "./ai/repository";
+import { createAiService } from "./ai/service";
 import { apiKeyRoutes } from "./api-keys";
 import { createApiKeyRepository } from "./api-keys/repository";
 import { createApiKeyService } from "./api-keys/service";
@@ -10,6 +14,12 @@ import { createPasswordHasher } from "./auth/passwords";
 import { createAuthService } from "./auth/service";
 import { createSessionRepository } from "./auth/session-repository";
 import { createTokenService } from "./auth/tokens";
+import { emailRoutes } from "./emails";
+import { createEmailRepository } from "./emails/repository";
+import { createEmailService } from "./emails/service";
+import { usageRoutes } from "./usage";
+import { createUsageRepository } from "./usage/repository";
+import { createUsageService } from "./usage/service";
 import { userRoutes } from "./users";
 import { createUserRepository } from "./users/repository";
 import { createUserService } from "./users/service";
@@ -32,12 +42,21 @@ export function apiRoutes(deps: AppDeps) {
 
   const auth = createAuthService({ users, sessions, tokens, passwords, bus });
   const guards = createGuards({ authenticator, limiter: deps.limiter, config });
+  const emails = createEmailService({ emails: createEmailRepository(db) });
+  const ai = createAiService({
+    prospects: createAiRepository(db),
+    provider: deps.ai ?? createOpenAiProvider(config.ai, { logger: deps.logger }),
+    logger: deps.logger,
+  });
 
   // Every route counts against the general policy; a route's own `rateLimit` adds its policy.
   return new Elysia({ prefix: "/api/v1" }).use(guards).guard({ rateLimit: "general" }, (api) =>
     api
       .use(authRoutes(guards, auth))
       .use(userRoutes(guards, createUserService({ users, passwords, auth })))
-      .use(apiKeyRoutes(guards, createApiKeyService({ apiKeys, bus }))),
+      .use(apiKeyRoutes(guards, createApiKeyService({ apiKeys, bus })))
+      .use(usageRoutes(guards, createUsageService({ usage: createUsageRepository(db) })))
+      .use(emailRoutes(guards, emails))
+      .use(aiRoutes(guards, ai)),
   );
 }

@@ -7,6 +7,8 @@ export interface AccessRecord {
   request: Request;
   state: RequestState;
   path: string;
+  /** Route template that matched (/api/v1/prospects/:id); undefined when none did (404, 405). */
+  route?: string;
   status: number;
   bytes: number | undefined;
   durationMs: number;
@@ -22,14 +24,16 @@ export type ResponseObserver = (record: AccessRecord) => void;
 export function responseObservers(observers: ResponseObserver[]) {
   return new Elysia({ name: "response-observers" }).onAfterResponse(
     { as: "global" },
-    ({ request, set, path, responseValue }) => {
+    ({ request, set, path, route, responseValue }) => {
       const state = requestState(request);
       if (!state || observers.length === 0) return;
+      if (route) state.route ??= route;
       const response = responseValue instanceof Response ? responseValue : undefined;
       const record: AccessRecord = {
         request,
         state,
         path,
+        route: state.route,
         status: response?.status ?? (typeof set.status === "number" ? set.status : 200),
         bytes: bodySize(responseValue),
         durationMs: performance.now() - state.startedAt,

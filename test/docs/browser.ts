@@ -33,7 +33,13 @@ export async function openDocsInBrowser(app: App, executablePath: string): Promi
   app.listen({ port: 0, hostname: "127.0.0.1" });
   const base = `http://127.0.0.1:${app.server?.port}`;
   const browser = await chromium.launch({ executablePath, args: quietChromium });
-  const visit: DocsVisit = { operations: [], tryItOutStatus: 0, foreignRequests: [], cspViolations: [], pageErrors: [] };
+  const visit: DocsVisit = {
+    operations: [],
+    tryItOutStatus: 0,
+    foreignRequests: [],
+    cspViolations: [],
+    pageErrors: [],
+  };
   try {
     const page = await browser.newPage();
     page.on("request", (request) => {
@@ -45,18 +51,16 @@ export async function openDocsInBrowser(app: App, executablePath: string): Promi
     page.on("pageerror", (error) => visit.pageErrors.push(error.message));
     await page.exposeFunction("reportCspViolation", (text: string) => visit.cspViolations.push(text));
     // Injected by the browser, not the page, so the page's CSP does not apply to this listener.
-    await page.addInitScript(() => {
-      document.addEventListener("securitypolicyviolation", (event) => {
-        const report = (window as unknown as { reportCspViolation: (text: string) => void }).reportCspViolation;
-        report(`${event.violatedDirective} blocked ${event.blockedURI}`);
-      });
+    await page.addInitScript({
+      content: `document.addEventListener("securitypolicyviolation", (event) =>
+        window.reportCspViolation(event.violatedDirective + " blocked " + event.blockedURI));`,
     });
 
     await page.goto(`${base}/docs`);
     await page.locator(".opblock").first().waitFor({ timeout: 30_000 });
-    visit.operations = await page.locator(".opblock-summary-path").evaluateAll((nodes) =>
-      nodes.map((node) => node.getAttribute("data-path") ?? ""),
-    );
+    visit.operations = await page
+      .locator(".opblock-summary-path")
+      .evaluateAll((nodes) => nodes.map((node) => node.getAttribute("data-path") ?? ""));
 
     const health = page.locator(".opblock-get").filter({ has: page.locator('[data-path="/health"]') });
     await health.locator(".opblock-summary").click();

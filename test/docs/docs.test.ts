@@ -41,7 +41,11 @@ describe("GET /docs/json", () => {
       components: { securitySchemes: Record<string, Record<string, string>> };
       paths: Record<string, Record<string, { security?: unknown }>>;
     };
-    expect(doc.components.securitySchemes.bearer).toMatchObject({ type: "http", scheme: "bearer", bearerFormat: "JWT" });
+    expect(doc.components.securitySchemes.bearer).toMatchObject({
+      type: "http",
+      scheme: "bearer",
+      bearerFormat: "JWT",
+    });
     expect(doc.components.securitySchemes.apiKey).toMatchObject({
       type: "apiKey",
       in: "header",
@@ -113,9 +117,12 @@ describe("GET /docs", () => {
 describe("DOCS_ENABLED=false", () => {
   const { request } = buildTestApp({ env: { DOCS_ENABLED: "false" } });
 
-  test.each(["/docs", "/docs/json", "/docs/assets/swagger-ui-bundle.js"])("answers %s with the 404 envelope", async (path) => {
-    await expectErrorEnvelope(await request(path), 404, "NotFound");
-  });
+  test.each(["/docs", "/docs/json", "/docs/assets/swagger-ui-bundle.js"])(
+    "answers %s with the 404 envelope",
+    async (path) => {
+      await expectErrorEnvelope(await request(path), 404, "NotFound");
+    },
+  );
 });
 
 const chromiumPath = "/usr/bin/chromium";
@@ -133,18 +140,14 @@ describe("the docs page in a browser", () => {
     return;
   }
 
-  test(
-    "renders the operations and calls /health from 'Try it out', with no request leaving the server and no CSP violation",
-    async () => {
-      const { app } = buildTestApp();
-      const visit = await openDocsInBrowser(app, chromiumPath);
-      expect(visit.operations).toContain("/health");
-      expect(visit.operations).toContain("/api/v1/auth/login");
-      expect(visit.tryItOutStatus).toBe(200);
-      expect(visit.foreignRequests).toEqual([]);
-      expect(visit.cspViolations).toEqual([]);
-      expect(visit.pageErrors).toEqual([]);
-    },
-    60_000,
-  );
+  test("renders the operations and calls /health from 'Try it out', with no request leaving the server and no CSP violation", async () => {
+    const { app } = buildTestApp();
+    const visit = await openDocsInBrowser(app, chromiumPath);
+    expect(visit.operations).toContain("/health");
+    expect(visit.operations).toContain("/api/v1/auth/login");
+    expect(visit.tryItOutStatus).toBe(200);
+    expect(visit.foreignRequests).toEqual([]);
+    expect(visit.cspViolations).toEqual([]);
+    expect(visit.pageErrors).toEqual([]);
+  }, 60_000);
 });

@@ -62,15 +62,18 @@ describe("response compression", () => {
     ["gzip;q=0.5, *", "br"],
     ["*;q=0, identity", null],
     ["br;q=0, gzip;q=0", null],
-  ])("Accept-Encoding %p gives a large JSON list Content-Encoding %p, decoding to the exact JSON", async (accept, expected) => {
-    const response = await request("/api/v1/test-large", { headers: { "accept-encoding": accept } });
-    expect(response.status).toBe(200);
-    expect(response.headers.get("content-encoding")).toBe(expected);
-    expect(response.headers.get("content-type")).toBe("application/json; charset=utf-8");
-    expect(response.headers.get("vary")).toBe("Accept-Encoding");
-    const text = await decoded(response);
-    expect(text).toBe(largeJson);
-  });
+  ])(
+    "Accept-Encoding %p gives a large JSON list Content-Encoding %p, decoding to the exact JSON",
+    async (accept, expected) => {
+      const response = await request("/api/v1/test-large", { headers: { "accept-encoding": accept } });
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-encoding")).toBe(expected);
+      expect(response.headers.get("content-type")).toBe("application/json; charset=utf-8");
+      expect(response.headers.get("vary")).toBe("Accept-Encoding");
+      const text = await decoded(response);
+      expect(text).toBe(largeJson);
+    },
+  );
 
   test("shrinks the large list at least fivefold with either coding", async () => {
     for (const encoding of ["br", "gzip"]) {

@@ -19,7 +19,10 @@ function appWithWidgets() {
       data: [...widgets].map(([id, name]) => ({ id, name })),
       meta: { limit: 20, nextCursor: null, hasMore: false },
     }))
-    .get("/api/v1/test-widgets/:id", ({ params }) => ({ success: true, data: { id: params.id, name: widgets.get(params.id) } }))
+    .get("/api/v1/test-widgets/:id", ({ params }) => ({
+      success: true,
+      data: { id: params.id, name: widgets.get(params.id) },
+    }))
     .post("/api/v1/test-widgets", ({ set }) => {
       set.status = 201;
       return { success: true, data: { id: "3", name: "third" } };
@@ -31,26 +34,32 @@ function appWithWidgets() {
 describe("ETag and If-None-Match on API reads", () => {
   const { request, widgets } = appWithWidgets();
 
-  test.each(["/api/v1/test-widgets/1", "/api/v1/test-widgets"])("GET %s carries a weak ETag that repeats while the body does", async (path) => {
-    const first = await request(path);
-    const second = await request(path);
-    expect(first.status).toBe(200);
-    expect(first.headers.get("etag")).toMatch(weakTag);
-    expect(second.headers.get("etag")).toBe(first.headers.get("etag"));
-  });
+  test.each(["/api/v1/test-widgets/1", "/api/v1/test-widgets"])(
+    "GET %s carries a weak ETag that repeats while the body does",
+    async (path) => {
+      const first = await request(path);
+      const second = await request(path);
+      expect(first.status).toBe(200);
+      expect(first.headers.get("etag")).toMatch(weakTag);
+      expect(second.headers.get("etag")).toBe(first.headers.get("etag"));
+    },
+  );
 
-  test.each(["/api/v1/test-widgets/1", "/api/v1/test-widgets"])("a matching If-None-Match on %s gives 304 with no body, the same ETag and the usual headers", async (path) => {
-    const etag = (await request(path)).headers.get("etag") as string;
-    const response = await request(path, { headers: { "if-none-match": etag, "x-request-id": "client-trace-304" } });
-    expect(response.status).toBe(304);
-    expect(await response.text()).toBe("");
-    expect(response.headers.get("etag")).toBe(etag);
-    expect(response.headers.get("x-request-id")).toBe("client-trace-304");
-    expect(response.headers.get("cache-control")).toBe("private, no-cache");
-    expect(response.headers.get("x-content-type-options")).toBe("nosniff");
-    expect(response.headers.get("strict-transport-security")).toBe("max-age=31536000");
-    expect(response.headers.get("content-encoding")).toBeNull();
-  });
+  test.each(["/api/v1/test-widgets/1", "/api/v1/test-widgets"])(
+    "a matching If-None-Match on %s gives 304 with no body, the same ETag and the usual headers",
+    async (path) => {
+      const etag = (await request(path)).headers.get("etag") as string;
+      const response = await request(path, { headers: { "if-none-match": etag, "x-request-id": "client-trace-304" } });
+      expect(response.status).toBe(304);
+      expect(await response.text()).toBe("");
+      expect(response.headers.get("etag")).toBe(etag);
+      expect(response.headers.get("x-request-id")).toBe("client-trace-304");
+      expect(response.headers.get("cache-control")).toBe("private, no-cache");
+      expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(response.headers.get("strict-transport-security")).toBe("max-age=31536000");
+      expect(response.headers.get("content-encoding")).toBeNull();
+    },
+  );
 
   test("a changed resource gets a new ETag, and the old one gives the new body with 200", async () => {
     const before = (await request("/api/v1/test-widgets/2")).headers.get("etag") as string;
@@ -144,7 +153,9 @@ describe("ETag on a real route behind auth and rate limits", () => {
     expect(second.headers.get("etag")).toBe(etag);
     expect(second.headers.get("cache-control")).toBe("no-store");
     expect(second.headers.get("x-ratelimit-limit")).toBe("100");
-    expect(Number(second.headers.get("x-ratelimit-remaining"))).toBe(Number(first.headers.get("x-ratelimit-remaining")) - 1);
+    expect(Number(second.headers.get("x-ratelimit-remaining"))).toBe(
+      Number(first.headers.get("x-ratelimit-remaining")) - 1,
+    );
     expect(second.headers.get("x-ratelimit-reset")).toMatch(/^\d{10}$/);
     expect(second.headers.get("x-request-id")).toMatch(/^req_\d{10}_[a-z0-9]+$/);
   });

@@ -38,6 +38,8 @@ describe.skipIf(!redisAvailable)("rate limits across server processes", () => {
     );
     const responses = await Promise.all(attempts);
     const statuses = responses.map((r) => r.status);
+    console.log(JSON.stringify(responses.map((r) => [r.status, r.headers.get("x-ratelimit-remaining")])));
+    for (const s of servers) console.log(s.stderr());
     expect(statuses.filter((s) => s === 401)).toHaveLength(100);
     expect(statuses.filter((s) => s === 429)).toHaveLength(200);
 

@@ -23,7 +23,11 @@ export function createAssetStore(): AssetStore {
   const dist = dirname(Bun.resolveSync("swagger-ui-dist/package.json", import.meta.dir));
   const file = (name: string) => () => Bun.file(join(dist, name)).bytes();
   const assets: Record<string, Asset> = {
-    "swagger-ui-bundle.js": { type: "text/javascript; charset=utf-8", load: file("swagger-ui-bundle.js"), compressible: true },
+    "swagger-ui-bundle.js": {
+      type: "text/javascript; charset=utf-8",
+      load: file("swagger-ui-bundle.js"),
+      compressible: true,
+    },
     "swagger-ui.css": { type: "text/css; charset=utf-8", load: file("swagger-ui.css"), compressible: true },
     "favicon-32x32.png": { type: "image/png", load: file("favicon-32x32.png"), compressible: false },
     "init.js": {

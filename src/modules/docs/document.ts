@@ -11,7 +11,9 @@ export function documentation(config: Config) {
   return {
     info: {
       title: "Revenue API",
-      version: config.release.includes("@") ? config.release.slice(config.release.lastIndexOf("@") + 1) : config.release,
+      version: config.release.includes("@")
+        ? config.release.slice(config.release.lastIndexOf("@") + 1)
+        : config.release,
       description:
         "Prospects, search, outbound email and AI drafting. Every response is the `{ success, data }` envelope; " +
         "errors carry `error`, `message`, `statusCode`, `timestamp`, `path`, `method` and `requestId`.",

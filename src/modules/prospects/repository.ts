@@ -2,7 +2,7 @@ import type { SQL } from "bun";
 import { type Page, toPage } from "../../db/cursor";
 import type { Database } from "../../db/database";
 import { mapDatabaseError } from "../../db/errors";
-import { parseJson, toIso, toIsoOrNull, toNumber } from "../../db/values";
+import { parseJson, toIso, toNumber } from "../../db/values";
 import type { ProspectStatus } from "./model";
 
 export interface ProspectRecord {
@@ -199,6 +199,6 @@ export function toProspect(row: ProspectRow): ProspectRecord {
     tags: parseJson<string[]>(row.tags),
     notes: row.notes,
     createdAt: toIso(row.created_at),
-    updatedAt: toIsoOrNull(row.updated_at) ?? toIso(row.created_at),
+    updatedAt: toIso(row.updated_at),
   };
 }

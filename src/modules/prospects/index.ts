@@ -1,0 +1,69 @@
+import { Elysia } from "elysia";
+import { list, ok } from "../../http/envelope";
+import type { Guards } from "../../http/guards";
+import {
+  createProspectBody,
+  idempotencyHeaders,
+  listProspectsQuery,
+  prospectIdParams,
+  updateProspectBody,
+} from "./model";
+import type { ProspectService } from "./service";
+
+const tags = ["prospects"];
+
+/** Prospects of the caller's organization: viewers read, users and admins write. */
+export function prospectRoutes(guards: Guards, service: ProspectService) {
+  return new Elysia()
+    .use(guards)
+    .get(
+      "/prospects",
+      async ({ principal, query }) => {
+        const page = await service.list(principal, query);
+        return list(page.data, page.meta);
+      },
+      {
+        auth: "viewer",
+        query: listProspectsQuery,
+        detail: { tags, summary: "List prospects, filtered and sorted, a page at a time" },
+      },
+    )
+    .post(
+      "/prospects",
+      async ({ principal, body, headers, set }) => {
+        const result = await service.create(principal, body, headers["idempotency-key"]);
+        set.status = result.response.status;
+        if (result.replayed) set.headers["idempotent-replayed"] = "true";
+        return result.response.body;
+      },
+      {
+        auth: "user",
+        body: createProspectBody,
+        headers: idempotencyHeaders,
+        detail: { tags, summary: "Add a prospect; an Idempotency-Key makes retries safe" },
+      },
+    )
+    .get("/prospects/:id", async ({ principal, params }) => ok(await service.get(principal, params.id)), {
+      auth: "viewer",
+      params: prospectIdParams,
+      detail: { tags, summary: "Get a prospect" },
+    })
+    .patch(
+      "/prospects/:id",
+      async ({ principal, params, body }) => ok(await service.update(principal, params.id, body)),
+      {
+        auth: "user",
+        params: prospectIdParams,
+        body: updateProspectBody,
+        detail: { tags, summary: "Change the fields a prospect's body names" },
+      },
+    )
+    .delete(
+      "/prospects/:id",
+      async ({ principal, params }) => {
+        await service.remove(principal, params.id);
+        return ok({ id: params.id, deleted: true });
+      },
+      { auth: "user", params: prospectIdParams, detail: { tags, summary: "Delete a prospect" } },
+    );
+}

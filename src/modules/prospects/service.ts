@@ -1,0 +1,119 @@
+import type { Database } from "../../db/database";
+import { ok } from "../../http/envelope";
+import { httpError } from "../../http/errors";
+import { defaultLimit, listMeta } from "../../http/pagination";
+import type { Principal } from "../auth/principal";
+import { type Idempotency, requestFingerprint, type StoredResponse } from "../idempotency/service";
+import { cursorKeyOf, filterOf, orderOf } from "./list-query";
+import type { CreateProspectInput, ListProspectsQuery, UpdateProspectInput } from "./model";
+import {
+  createProspectRepository,
+  type ProspectFields,
+  type ProspectRecord,
+  type ProspectRepository,
+} from "./repository";
+
+export type ProspectService = ReturnType<typeof createProspectService>;
+
+/** What clients see: every field but the organization, which is always the caller's. */
+export function publicProspect(prospect: ProspectRecord) {
+  const { organizationId: _, ...visible } = prospect;
+  return visible;
+}
+
+export type PublicProspect = ReturnType<typeof publicProspect>;
+
+const notFound = () => httpError(404, "Prospect not found");
+const ownerMessage = "Owner must be a user of your organization";
+
+export interface CreateResult {
+  response: StoredResponse;
+  /** true when an Idempotency-Key matched an earlier request and its response is sent again. */
+  replayed: boolean;
+}
+
+export function createProspectService(deps: { db: Database; prospects: ProspectRepository; idempotency: Idempotency }) {
+  const { db, prospects, idempotency } = deps;
+
+  async function assertOwner(repository: ProspectRepository, principal: Principal, ownerId: string | null | undefined) {
+    if (ownerId === undefined || ownerId === null) return;
+    if (!(await repository.isMember(principal.organizationId, ownerId))) {
+      throw httpError(422, "Validation failed", { details: { ownerId: [ownerMessage] } });
+    }
+  }
+
+  async function insert(repository: ProspectRepository, principal: Principal, input: CreateProspectInput) {
+    // Unless told otherwise, the user who adds a prospect owns it; an API key owns nothing.
+    const ownerId = input.ownerId === undefined ? principal.userId : input.ownerId;
+    await assertOwner(repository, principal, ownerId);
+    const created = await repository.create(principal.organizationId, { ...toFields(input), email: input.email, ownerId });
+    return { status: 201, body: ok(publicProspect(created)) };
+  }
+
+  return {
+    async list(principal: Principal, query: ListProspectsQuery) {
+      const sort = query.sort ?? "-createdAt";
+      const limit = query.limit ?? defaultLimit;
+      const order = orderOf(sort, query.cursor);
+      const page = await prospects.list(principal.organizationId, filterOf(query), order, limit, cursorKeyOf(sort));
+      return { data: page.items.map(publicProspect), meta: listMeta(page, limit) };
+    },
+
+    async get(principal: Principal, id: string) {
+      const prospect = await prospects.findById(principal.organizationId, id);
+      if (!prospect) throw notFound();
+      return publicProspect(prospect);
+    },
+
+    /** With an Idempotency-Key, the same request within 24 hours creates one prospect at most. */
+    async create(principal: Principal, input: CreateProspectInput, idempotencyKey?: string): Promise<CreateResult> {
+      if (idempotencyKey === undefined) return { response: await insert(prospects, principal, input), replayed: false };
+      const scope = {
+        principal: principal.id,
+        key: idempotencyKey,
+        fingerprint: requestFingerprint("POST", "/api/v1/prospects", input),
+      };
+      return idempotency.run(scope, (tx) => insert(createProspectRepository(tx), principal, input));
+    },
+
+    async update(principal: Principal, id: string, input: UpdateProspectInput) {
+      await assertOwner(prospects, principal, input.ownerId);
+      const fields = toFields(input);
+      const updated =
+        Object.keys(fields).length === 0
+          ? await prospects.findById(principal.organizationId, id)
+          : await prospects.update(principal.organizationId, id, fields);
+      if (!updated) throw notFound();
+      return publicProspect(updated);
+    },
+
+    async remove(principal: Principal, id: string): Promise<void> {
+      if (!(await prospects.delete(principal.organizationId, id))) throw notFound();
+    },
+  };
+}
+
+const writable = [
+  "email",
+  "firstName",
+  "lastName",
+  "company",
+  "title",
+  "phone",
+  "linkedinUrl",
+  "status",
+  "score",
+  "tags",
+  "notes",
+  "ownerId",
+] as const satisfies readonly (keyof ProspectFields)[];
+
+/** The writable fields the input names; duplicate tags are dropped, keeping the first of each. */
+function toFields(input: UpdateProspectInput): ProspectFields {
+  const fields: Record<string, unknown> = {};
+  for (const name of writable) {
+    if (input[name] !== undefined) fields[name] = input[name];
+  }
+  if (input.tags !== undefined) fields.tags = [...new Set(input.tags)];
+  return fields as ProspectFields;
+}

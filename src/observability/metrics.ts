@@ -1,0 +1,106 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { ResponseObserver } from "./access-log";
+import type { UsageStats } from "./usage-recorder";
+
+/** What /metrics reports besides HTTP traffic; each is read when Prometheus scrapes. */
+export interface MetricSources {
+  /** The rate limiter's store: limiter.storeState() ("redis" or "memory"). */
+  rateLimitStore?: () => "redis" | "memory";
+  /** The usage recorder's counts: recorder.stats(). */
+  usage?: () => UsageStats;
+}
+
+export interface MetricsOptions extends MetricSources {
+  /** Process metrics (CPU, memory, event loop, GC); default true. */
+  processMetrics?: boolean;
+}
+
+/**
+ * The app's Prometheus metrics, in a registry of its own (not prom-client's global one), so that
+ * every app built in a process (tests build many) counts only its own traffic.
+ */
+export interface Metrics {
+  registry: Registry;
+  /** The response observer that counts requests and their durations. */
+  observe: ResponseObserver;
+  /** For the rate-limit macro: `metrics.rateLimitRejections.inc({ policy })` on every 429. */
+  rateLimitRejections: Counter<"policy">;
+}
+
+// Route templates and known methods only: a client must not be able to create new series.
+const knownMethods = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+
+  const requests = new Counter({
+    name: "http_requests_total",
+    help: "HTTP responses sent, by method, route template and status",
+    labelNames: ["method", "route", "status"] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: "http_request_duration_seconds",
+    help: "Time from request to response sent, by method and route template",
+    labelNames: ["method", "route"] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const rateLimitRejections = new Counter({
+    name: "rate_limit_rejections_total",
+    help: "Requests refused with 429, by rate-limit policy",
+    labelNames: ["policy"] as const,
+    registers: [registry],
+  });
+  registerSources(registry, options);
+
+  return {
+    registry,
+    rateLimitRejections,
+    observe(record) {
+      const method = knownMethods.has(record.request.method) ? record.request.method : "OTHER";
+      const route = record.route ?? "unmatched";
+      requests.inc({ method, route, status: String(record.status) });
+      duration.observe({ method, route }, record.durationMs / 1000);
+    },
+  };
+}
+
+function registerSources(registry: Registry, sources: MetricSources): void {
+  const { rateLimitStore, usage } = sources;
+  if (rateLimitStore) {
+    new Gauge({
+      name: "rate_limit_store_fallback",
+      help: "1 while rate limits are counted in process memory (no Redis, or Redis unreachable), 0 while in Redis",
+      registers: [registry],
+      collect() {
+        this.set(rateLimitStore() === "memory" ? 1 : 0);
+      },
+    });
+  }
+  if (usage) {
+    new Gauge({
+      name: "usage_buffer_rows",
+      help: "api_usage rows waiting to be written",
+      registers: [registry],
+      collect() {
+        this.set(usage().buffered);
+      },
+    });
+    // Counters that mirror the recorder's own totals: reset, then set to the total at each scrape.
+    const mirror = (name: string, help: string, read: (stats: UsageStats) => number) =>
+      new Counter({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.reset();
+          this.inc(read(usage()));
+        },
+      });
+    mirror("usage_rows_written_total", "api_usage rows written", (s) => s.written);
+    mirror("usage_rows_dropped_total", "api_usage rows dropped because the buffer was full", (s) => s.dropped);
+    mirror("usage_insert_failures_total", "api_usage inserts that failed and were retried", (s) => s.failedInserts);
+  }
+}
