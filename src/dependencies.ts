@@ -4,6 +4,9 @@ import { type Database, openDatabase } from "./db/database";
 import { mapDatabaseError } from "./db/errors";
 import { migrate, pendingMigrations } from "./db/migrate";
 import { ensureDevelopmentSeed } from "./db/seed";
+import { smtpReadiness } from "./mail/readiness";
+import { createMailer } from "./mail/transport";
+import { createEmailWorker } from "./mail/worker";
 import { createKeyUseTracker } from "./modules/api-keys/last-used";
 import { createApiKeyRepository } from "./modules/api-keys/repository";
 import { createRevocationBus } from "./modules/auth/revocation-bus";
@@ -51,6 +54,11 @@ export async function buildDependencies(config: Config, logger: Logger): Promise
   if (redis) await waitForRedis(redis, 2000);
   const limiter = createRateLimiter({ config, redis, logger });
 
+  // Without SMTP_URL (outside development) there is no mailer: emails stay queued until one is set.
+  const mailer = createMailer(config, logger);
+  const worker = mailer && createEmailWorker({ db, mailer, logger });
+  worker?.start();
+
   const errors = createErrorTracker(config, logger);
   const usage = config.usage.enabled
     ? createUsageRecorder({ insert: createUsageRepository(db).insertMany, settings: config.usage, logger })
@@ -68,14 +76,21 @@ export async function buildDependencies(config: Config, logger: Logger): Promise
       bus,
       keyUse,
       limiter,
+      mailer,
       observers,
       metrics,
       onServerError: errors.capture,
       errorMappers: [mapDatabaseError],
-      readiness: { database: () => db.ping(800), redis: redis && redisReadiness(redis, limiter) },
+      readiness: {
+        database: () => db.ping(800),
+        redis: redis && redisReadiness(redis, limiter),
+        smtp: mailer?.kind === "smtp" ? smtpReadiness(mailer) : undefined,
+      },
     },
     databaseKind: db.dialect,
     cleanup: [
+      () => worker?.stop(),
+      () => mailer?.close(),
       () => keyUse.close(),
       () => usage?.close(),
       () => accessWriter.flush(),

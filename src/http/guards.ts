@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import type { Config } from "../config";
 import type { Authenticator } from "../modules/auth/authenticator";
 import { authGuard } from "../modules/auth/guard";
+import type { Metrics } from "../observability/metrics";
 import type { RateLimiter } from "../ratelimit/limiter";
 import { rateLimitPlugin } from "./rate-limit";
 
@@ -9,10 +10,16 @@ import { rateLimitPlugin } from "./rate-limit";
  * The route options every feature module may use: `auth` (role) and `rateLimit` (policy).
  * Built once per app and `.use()`d by each module so the macros are typed there.
  */
-export function createGuards(deps: { authenticator: Authenticator; limiter?: RateLimiter; config: Config }) {
+export function createGuards(deps: {
+  authenticator: Authenticator;
+  limiter?: RateLimiter;
+  config: Config;
+  metrics?: Metrics;
+}) {
+  const onRefused = (policy: string) => deps.metrics?.rateLimitRejections.inc({ policy });
   return new Elysia({ name: "guards" })
     .use(authGuard(deps.authenticator))
-    .use(rateLimitPlugin(deps.limiter, deps.config));
+    .use(rateLimitPlugin(deps.limiter, deps.config, { onRefused }));
 }
 
 export type Guards = ReturnType<typeof createGuards>;

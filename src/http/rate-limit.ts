@@ -9,6 +9,11 @@ import { requestState } from "./request-state";
 
 export const tooManyRequests = "Too many requests, please try again later";
 
+export interface RateLimitPluginOptions {
+  /** Called once for every 429, with the policy that refused (metrics). */
+  onRefused?: (policy: PolicyName) => void;
+}
+
 /**
  * The `rateLimit` route option. `/api/v1` is guarded with `{ rateLimit: "general" }` and a route
  * adds its own (`{ rateLimit: "search" }`), so a route can carry two of these hooks, in either
@@ -18,7 +23,11 @@ export const tooManyRequests = "Too many requests, please try again later";
  * Without a limiter (an app built for a test that is not about limits) the option does nothing;
  * server.ts always passes one.
  */
-export function rateLimitPlugin(limiter: RateLimiter | undefined, config: Config) {
+export function rateLimitPlugin(
+  limiter: RateLimiter | undefined,
+  config: Config,
+  options: RateLimitPluginOptions = {},
+) {
   const windows = Object.fromEntries(policyNames.map((name) => [name, windowSeconds(config.rateLimits[name])]));
   return new Elysia({ name: "rate-limit" }).macro({
     rateLimit: (policy: PolicyName) => ({
@@ -35,6 +44,7 @@ export function rateLimitPlugin(limiter: RateLimiter | undefined, config: Config
         state.rateLimits = [...state.rateLimits, ...decision.policies];
         Object.assign(set.headers, rateLimitHeaders(state.rateLimits, windows));
         if (!decision.allowed) {
+          options.onRefused?.(decision.tightest.name);
           const wait = decision.tightest.retryAfter ?? 1;
           throw httpError(429, tooManyRequests, { headers: { "retry-after": String(wait) } });
         }

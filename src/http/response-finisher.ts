@@ -15,8 +15,8 @@ interface FinishContext {
 
 /**
  * Last step before bytes leave, in one hook to keep the hot path to one pass: Cache-Control →
- * ETag / 304 → compression. Register before the routes: Elysia applies hooks to routes added
- * after them.
+ * ETag / 304 → compression. Register before the routes (Elysia applies hooks to routes added
+ * after them) and before errorHandler, whose onError returns the envelope and ends the chain.
  */
 export function responseFinisher(config: Config) {
   const options = { compress: config.compression.enabled, minBytes: config.compression.minBytes };
@@ -27,14 +27,20 @@ export function responseFinisher(config: Config) {
       .onError({ as: "global" }, ({ set }) => {
         set.headers["cache-control"] = "no-store";
       })
-      .mapResponse({ as: "global" }, (context) => finish(context as FinishContext, options))
+      // Typed as returning a Response, but Elysia maps any returned value as it maps a handler's.
+      .mapResponse({ as: "global" }, (context) => finish(context as FinishContext, options) as Response | undefined)
   );
 }
 
+/**
+ * Returns the body as a string or bytes with its headers in `set.headers`, rather than a new
+ * Response: Elysia would copy such a Response once more to merge set.headers in (about 2 µs of a
+ * 3 µs request, measured).
+ */
 function finish(
   { request, path, set, responseValue }: FinishContext,
   options: { compress: boolean; minBytes: number },
-): Response | undefined {
+): string | Uint8Array | Response | undefined {
   let value = responseValue;
   let status = statusCode(set.status);
   if (value instanceof Response) {
@@ -46,7 +52,8 @@ function finish(
     status = value.code;
     value = value.response;
   }
-  applyCachePolicy(set.headers, request.method, path, status);
+  const headers = set.headers;
+  applyCachePolicy(headers, request.method, path, status);
   if (status === 204 || status === 304) return undefined;
 
   const isText = typeof value === "string";
@@ -56,33 +63,28 @@ function finish(
   const read = method === "GET" || method === "HEAD";
   const withEtag = read && status === 200 && pathUnder(path, "/api/v1");
   const encoding =
-    options.compress && set.headers["content-encoding"] === undefined
+    options.compress && headers["content-encoding"] === undefined
       ? negotiateEncoding(request.headers.get("accept-encoding"))
       : undefined;
   // Reads are serialized even without Accept-Encoding so that a large one still says Vary.
   if (!withEtag && encoding === undefined && !(read && options.compress)) return undefined;
 
   const body = isText ? (value as string) : JSON.stringify(value);
-  const headers: Record<string, string> = {
-    "content-type": String(
-      set.headers["content-type"] ?? (isText ? "text/plain; charset=utf-8" : "application/json; charset=utf-8"),
-    ),
-  };
   const compressible = options.compress && byteLengthAtLeast(body, options.minBytes);
-  if (compressible) set.headers.vary = appendVary(set.headers.vary as string | undefined, "Accept-Encoding");
-
+  if (compressible) headers.vary = appendVary(headers.vary as string | undefined, "Accept-Encoding");
   if (withEtag) {
     const etag = weakEtag(body);
     headers.etag = etag;
-    if (ifNoneMatchHits(request.headers.get("if-none-match"), etag)) {
-      return new Response(null, { status: 304, headers: { etag } });
-    }
+    // A 304 repeats the validators and Cache-Control/Vary (in set.headers), never the body's type.
+    if (ifNoneMatchHits(request.headers.get("if-none-match"), etag)) return new Response(null, { status: 304 });
   }
+  headers["content-type"] ??= isText ? "text/plain; charset=utf-8" : "application/json; charset=utf-8";
+  set.status = status;
   if (compressible && encoding) {
     headers["content-encoding"] = encoding;
-    return new Response(compressSync(body, encoding), { status, headers });
+    return compressSync(body, encoding);
   }
-  return new Response(body, { status, headers });
+  return body;
 }
 
 function applyCachePolicy(headers: HeaderBag, method: string, path: string, status: number): void {

@@ -27,7 +27,11 @@ const networkFailures: Record<string, string> = {
 export function describeDeliveryFailure(error: unknown): DeliveryFailure {
   if (error instanceof InvalidMessageError) return { permanent: true, message: error.message };
   if (error instanceof TimeoutError) return { permanent: false, message: "sending took too long" };
-  const { responseCode, response, code } = (error ?? {}) as { responseCode?: unknown; response?: unknown; code?: unknown };
+  const { responseCode, response, code } = (error ?? {}) as {
+    responseCode?: unknown;
+    response?: unknown;
+    code?: unknown;
+  };
   if (typeof responseCode === "number" && typeof response === "string") {
     return { permanent: responseCode >= 500 && responseCode < 600, message: clean(response) };
   }
@@ -36,5 +40,8 @@ export function describeDeliveryFailure(error: unknown): DeliveryFailure {
 }
 
 function clean(reply: string): string {
-  return reply.replace(/\p{Cc}+/gu, " ").trim().slice(0, maxMessageLength);
+  return reply
+    .replace(/\p{Cc}+/gu, " ")
+    .trim()
+    .slice(0, maxMessageLength);
 }

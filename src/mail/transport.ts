@@ -50,6 +50,9 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
   const from = checkedFrom(options.from);
   const transporter = nodemailer.createTransport({
     url: options.url,
+    // Reused connections: a new SMTP session costs a handshake (and TLS) per message.
+    pool: true,
+    maxConnections: 5,
     // nodemailer waits 10 minutes on a silent socket by default; the worker's lock must outlast a send.
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,

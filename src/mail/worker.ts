@@ -74,7 +74,8 @@ export function createEmailWorker(options: EmailWorkerOptions): EmailWorker {
     const results = await Promise.allSettled(batch.map(deliver));
     for (const result of results) {
       // The send happened (or failed) but its outcome was not recorded: the lock's expiry retries it.
-      if (result.status === "rejected") logger.error("could not record an email's delivery", { error: String(result.reason) });
+      if (result.status === "rejected")
+        logger.error("could not record an email's delivery", { error: String(result.reason) });
     }
     return batch.length;
   };

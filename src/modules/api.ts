@@ -17,6 +17,13 @@ import { createTokenService } from "./auth/tokens";
 import { emailRoutes } from "./emails";
 import { createEmailRepository } from "./emails/repository";
 import { createEmailService } from "./emails/service";
+import { createIdempotency } from "./idempotency/service";
+import { prospectRoutes } from "./prospects";
+import { createProspectRepository } from "./prospects/repository";
+import { createProspectService } from "./prospects/service";
+import { searchRoutes } from "./search";
+import { createSearchRepository } from "./search/repository";
+import { createSearchService } from "./search/service";
 import { usageRoutes } from "./usage";
 import { createUsageRepository } from "./usage/repository";
 import { createUsageService } from "./usage/service";
@@ -41,8 +48,13 @@ export function apiRoutes(deps: AppDeps) {
   });
 
   const auth = createAuthService({ users, sessions, tokens, passwords, bus });
-  const guards = createGuards({ authenticator, limiter: deps.limiter, config });
+  const guards = createGuards({ authenticator, limiter: deps.limiter, config, metrics: deps.metrics });
   const emails = createEmailService({ emails: createEmailRepository(db) });
+  const prospects = createProspectService({
+    prospects: createProspectRepository(db),
+    idempotency: createIdempotency({ db }),
+  });
+  const search = createSearchService({ search: createSearchRepository(db) });
   const ai = createAiService({
     prospects: createAiRepository(db),
     provider: deps.ai ?? createOpenAiProvider(config.ai, { logger: deps.logger }),
@@ -57,6 +69,8 @@ export function apiRoutes(deps: AppDeps) {
       .use(apiKeyRoutes(guards, createApiKeyService({ apiKeys, bus })))
       .use(usageRoutes(guards, createUsageService({ usage: createUsageRepository(db) })))
       .use(emailRoutes(guards, emails))
+      .use(prospectRoutes(guards, prospects))
+      .use(searchRoutes(guards, search))
       .use(aiRoutes(guards, ai)),
   );
 }

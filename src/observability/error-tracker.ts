@@ -23,7 +23,10 @@ const droppedHeaders = new Set(["x-forwarded-for", "x-real-ip", "forwarded", "cf
  * HTTP or fetch instrumentation, no global uncaught-exception handlers, no console capture; the
  * error handler's hook is the only way in. linkedErrors keeps an error's `cause` chain.
  */
-export function createErrorTracker(config: Pick<Config, "sentryDsn" | "release" | "env">, logger: Logger): ErrorTracker {
+export function createErrorTracker(
+  config: Pick<Config, "sentryDsn" | "release" | "env">,
+  logger: Logger,
+): ErrorTracker {
   if (!config.sentryDsn) return disabledTracker;
   const client = Sentry.init({
     dsn: config.sentryDsn,

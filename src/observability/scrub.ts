@@ -10,9 +10,9 @@ const sensitiveKey = /pass(word)?|secret|token|api[-_]?key|authorization|cookie|
  * keys, JWTs, and the value after an auth scheme.
  */
 const secretPatterns: RegExp[] = [
+  /\b(Bearer|ApiKey|Basic)\s+[A-Za-z0-9._~+/=-]+/gi,
   /sk_(live|test)_[A-Za-z0-9_-]+/g,
   /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g,
-  /\b(Bearer|ApiKey|Basic)\s+[A-Za-z0-9._~+/=-]+/gi,
 ];
 
 /** Routes whose request bodies carry passwords or tokens. */

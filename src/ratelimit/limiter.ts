@@ -1,19 +1,23 @@
 import type Redis from "ioredis";
 import type { Config } from "../config";
 import type { Logger } from "../observability/logger";
+import { createReplyDeadline } from "../redis/deadline";
 import { createBlockedKeys } from "./blocked-keys";
 import { decision, policyState, type RateDecision } from "./decision";
 import { createMemoryStore } from "./memory-store";
 import { type Policy, type PolicyName, policiesFrom } from "./policies";
 import { createRedisStore } from "./redis-store";
-import type { Counter, StoreOutcome } from "./store";
+import type { Counter, CounterState, StoreOutcome } from "./store";
 
 export type { PolicyState, RateDecision } from "./decision";
 
 export type StoreState = "redis" | "memory";
 
 export interface RateLimiter {
-  /** Counts one request of `key` against every policy given, all or nothing. Never rejects. */
+  /**
+   * Counts one request of `key` against every policy given (at least one), all or nothing. Never
+   * fails for want of Redis: it counts in memory instead.
+   */
   consume(key: string, policies: readonly PolicyName[]): Promise<RateDecision>;
   /** Where counts live right now: "memory" without Redis, or while Redis is unreachable. */
   storeState(): StoreState;
@@ -29,6 +33,8 @@ export interface RateLimiterOptions {
   prefix?: string;
   /** How often to look for Redis again while counting in memory. */
   probeIntervalMs?: number;
+  /** How long a request waits for Redis before it is counted in memory instead. */
+  redisTimeoutMs?: number;
 }
 
 /**
@@ -43,6 +49,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const memory = createMemoryStore();
   const blocked = createBlockedKeys();
   const shared = redis ? createRedisStore(redis) : undefined;
+  const deadline = createReplyDeadline(options.redisTimeoutMs ?? 50);
   let state: StoreState = redis ? "redis" : "memory";
   let probe: ReturnType<typeof setInterval> | undefined;
   let closed = false;
@@ -63,7 +70,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     if (!redis || probing || redis.status !== "ready") return;
     probing = true;
     try {
-      await redis.ping();
+      await deadline(redis.ping());
       if (state === "memory" && !closed) {
         state = "redis";
         clearInterval(probe);
@@ -83,7 +90,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const count = async (counters: Counter[]): Promise<StoreOutcome> => {
     if (!shared || state === "memory") return memory.consume(counters);
     try {
-      const outcome = await shared.consume(counters);
+      const outcome = await deadline(shared.consume(counters));
       outcome.states.forEach((s, i) => {
         const counter = counters[i] as Counter;
         if (s.count >= counter.max) blocked.block(counter.key, s.resetAtMs);
@@ -113,7 +120,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       const after = Date.now();
       return decision(
         outcome.allowed,
-        applied.map((p, i) => policyState(p, outcome.states[i] as StoreOutcome["states"][number], outcome.allowed, after)),
+        applied.map((p, i) => policyState(p, outcome.states[i] as CounterState, outcome.allowed, after)),
       );
     },
     storeState: () => state,

@@ -29,7 +29,10 @@ export function createMemoryStore(now: () => number = Date.now): MemoryStore {
       const allowed = counters.every((c, i) => (current[i] as CounterState).count < c.max);
       if (!allowed) return { allowed, states: current.map((s) => ({ ...s })) };
       const states = counters.map((c, i) => {
-        const next = { count: (current[i] as CounterState).count + 1, resetAtMs: (current[i] as CounterState).resetAtMs };
+        const next = {
+          count: (current[i] as CounterState).count + 1,
+          resetAtMs: (current[i] as CounterState).resetAtMs,
+        };
         windows.set(c.key, next);
         return { ...next };
       });

@@ -7,14 +7,16 @@ export interface CreateRedisOptions {
 }
 
 /**
- * A Redis connection for the request path: a command that gets no answer within 50 ms fails, and
- * so does every command while the connection is down (no offline queue), so a Redis outage costs a
- * request at most one short wait instead of a pile-up. Reconnects forever with capped backoff.
+ * A Redis connection for the request path. While the connection is down every command fails at
+ * once (no offline queue, no retries), so an outage never piles requests up; it reconnects forever
+ * with capped backoff. A command with no answer fails after 1 s at the latest; the request path
+ * gives up much sooner with createReplyDeadline (./deadline.ts), which, unlike a plain timer
+ * such as ioredis's commandTimeout, does not mistake a busy event loop for a silent Redis.
  */
 export function createRedis(url: string, logger: Logger, options: CreateRedisOptions = {}): Redis {
   return connect(url, logger, "commands", {
     keyPrefix: options.keyPrefix,
-    commandTimeout: 50,
+    commandTimeout: 1000,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     enableAutoPipelining: true,

@@ -131,7 +131,7 @@ describe("response compression", () => {
     expect(await decoded(response)).toBe(largeJson);
   });
 
-  test("compresses a large text body (metrics) only for a client that asks", async () => {
+  test("compresses a large text body only for a client that asks", async () => {
     const plain = await request("/test-metrics");
     expect(plain.headers.get("content-encoding")).toBeNull();
     expect(await plain.text()).toBe(metricsText);

@@ -1,3 +1,5 @@
+import type { Event } from "@sentry/bun";
+
 /** One item of a Sentry envelope: its header and its JSON payload. */
 export interface EnvelopeItem {
   header: { type: string; [key: string]: unknown };
@@ -17,7 +19,7 @@ export interface SentryReceiver {
   dsn: string;
   envelopes: ReceivedEnvelope[];
   /** The event items received so far. */
-  events(): Record<string, unknown>[];
+  events(): Event[];
   close(): Promise<void>;
 }
 
@@ -43,7 +45,9 @@ export function startSentryReceiver(): SentryReceiver {
     dsn: `http://publickey@127.0.0.1:${server.port}/1`,
     envelopes,
     events: () =>
-      envelopes.flatMap((envelope) => envelope.items.filter((i) => i.header.type === "event").map((i) => i.payload)),
+      envelopes.flatMap((envelope) =>
+        envelope.items.filter((i) => i.header.type === "event").map((i) => i.payload as Event),
+      ),
     close: () => server.stop(true),
   };
 }

@@ -1,13 +1,12 @@
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
-import type Redis from "ioredis";
 import { createMemoryLogger } from "../../src/observability/logger";
-import { createRateLimiter, type RateLimiter } from "../../src/ratelimit/limiter";
+import { createRateLimiter } from "../../src/ratelimit/limiter";
 import { redisReadiness } from "../../src/ratelimit/readiness";
 import { closeRedis, createRedis, waitForRedis } from "../../src/redis/client";
 import { testConfig } from "../helpers/app";
 import { startTcpProxy } from "../helpers/tcp-proxy";
 import { startStallProxy } from "./stall-proxy";
-import { adminRedis, buildLimitedApp, deleteKeys, get, redisAvailable, type LimitedApp, testPrefix } from "./support";
+import { adminRedis, buildLimitedApp, deleteKeys, get, type LimitedApp, redisAvailable, testPrefix } from "./support";
 
 const redisPort = Number(new URL(process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379").port || 6379);
 const config = testConfig({ RATE_LIMIT_MAX: "3", RATE_LIMIT_WINDOW_MS: "60000" });
@@ -34,7 +33,10 @@ describe.skipIf(!redisAvailable)("rate limits while Redis is unreachable", () =>
     const redis = createRedis(`redis://127.0.0.1:${port}`, logger);
     expect(await waitForRedis(redis, 2000)).toBe(true);
     const limiter = createRateLimiter({ config, redis, logger, prefix, probeIntervalMs: 50 });
-    teardown.push(() => closeRedis(redis), () => limiter.close());
+    teardown.push(
+      () => closeRedis(redis),
+      () => limiter.close(),
+    );
     const app = buildLimitedApp({ config, limiter, logger, readiness: { redis: redisReadiness(redis, limiter) } });
     return { app, limiter, logger };
   }

@@ -78,7 +78,9 @@ describe.each(stores)("rate limits over HTTP, counted in %s", (store) => {
     const again = await get(app, "/api/v1/ping");
     expect(again.status).toBe(200);
     expect(again.headers.get("x-ratelimit-remaining")).toBe("99");
-    expect(Number(again.headers.get("x-ratelimit-reset"))).toBeGreaterThan(Number(last.headers.get("x-ratelimit-reset")));
+    expect(Number(again.headers.get("x-ratelimit-reset"))).toBeGreaterThan(
+      Number(last.headers.get("x-ratelimit-reset")),
+    );
   });
 
   test("a route's own policy adds to general, counts general once, and the headers show the tighter one", async () => {
@@ -93,7 +95,9 @@ describe.each(stores)("rate limits over HTTP, counted in %s", (store) => {
     const refused = await get(app, "/api/v1/search");
     await expectErrorEnvelope(refused, 429, "TooManyRequests");
     expect(refused.headers.get("x-ratelimit-limit")).toBe("2");
-    expect(refused.headers.get("retry-after")).toBe(refused.headers.get("ratelimit")?.match(/"search";r=0;t=(\d+)/)?.[1] ?? "");
+    expect(refused.headers.get("retry-after")).toBe(
+      refused.headers.get("ratelimit")?.match(/"search";r=0;t=(\d+)/)?.[1] ?? "",
+    );
 
     const ping = await get(app, "/api/v1/ping");
     expect(ping.status).toBe(200);

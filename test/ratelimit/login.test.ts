@@ -2,11 +2,19 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type Redis from "ioredis";
 import type { App } from "../../src/app";
 import { createMemoryLogger } from "../../src/observability/logger";
+import { createMetrics, type Metrics } from "../../src/observability/metrics";
 import { createRateLimiter, type RateLimiter } from "../../src/ratelimit/limiter";
 import { closeRedis, createRedis, waitForRedis } from "../../src/redis/client";
 import { buildTestApp, expectErrorEnvelope, testConfig } from "../helpers/app";
 import { createTestDatabase, type TestDatabase } from "../helpers/database";
-import { bearer, cheapHashEnv, jsonRequest, login, type SeededOrganization, seedOrganization } from "../helpers/fixtures";
+import {
+  bearer,
+  cheapHashEnv,
+  jsonRequest,
+  login,
+  type SeededOrganization,
+  seedOrganization,
+} from "../helpers/fixtures";
 import { adminRedis, deleteKeys, redisAvailable, redisUrl, testPrefix } from "./support";
 
 /** The real app (createApp → modules/api.ts) on a Redis limiter with the seed's default limits. */
@@ -17,6 +25,7 @@ describe.skipIf(!redisAvailable)("rate limits on the real routes", () => {
   let limiter: RateLimiter;
   let app: App;
   let org: SeededOrganization;
+  let metrics: Metrics;
 
   beforeAll(async () => {
     database = await createTestDatabase("sqlite");
@@ -25,7 +34,8 @@ describe.skipIf(!redisAvailable)("rate limits on the real routes", () => {
     await waitForRedis(redis, 2000);
     const env = { ...cheapHashEnv, TRUST_PROXY: "1" };
     limiter = createRateLimiter({ config: testConfig(env), redis, logger: createMemoryLogger(), prefix });
-    app = buildTestApp({ env, deps: { db: database.db, limiter } }).app;
+    metrics = createMetrics({ rateLimitStore: () => limiter.storeState(), processMetrics: false });
+    app = buildTestApp({ env, deps: { db: database.db, limiter, metrics, observers: [metrics.observe] } }).app;
   });
   afterAll(async () => {
     await limiter.close();
@@ -76,5 +86,16 @@ describe.skipIf(!redisAvailable)("rate limits on the real routes", () => {
     const keys = await admin.keys(`${prefix}general:{user:*}`);
     admin.disconnect();
     expect(keys).toEqual([`${prefix}general:{user:${org.admin.id}}`]);
+  });
+
+  test("/metrics counts each 429 under the policy that refused it, and shows the store in use", async () => {
+    const scrape = async () => (await app.handle(new Request("http://localhost/metrics"))).text();
+    const refusedByAuth = (text: string) =>
+      Number(/rate_limit_rejections_total\{policy="auth"\} (\d+)/.exec(text)?.[1] ?? 0);
+    const before = refusedByAuth(await scrape());
+    for (let i = 0; i < 6; i++) await attempt("198.51.100.10", "wrong-password");
+    const after = await scrape();
+    expect(refusedByAuth(after)).toBe(before + 1);
+    expect(after).toContain("rate_limit_store_fallback 0");
   });
 });

@@ -84,7 +84,11 @@ export function buildLimitedApp(options: LimitedAppOptions) {
 
 export type LimitedApp = ReturnType<typeof buildLimitedApp>;
 
-export function get(app: { handle(request: Request): Promise<Response> }, path: string, headers: HeadersInit = {}) {
+export function get(
+  app: { handle(request: Request): Promise<Response> },
+  path: string,
+  headers: Record<string, string> = {},
+) {
   return app.handle(new Request(`http://localhost${path}`, { headers }));
 }
 

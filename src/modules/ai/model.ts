@@ -9,9 +9,9 @@ export const draftEmailBody = t.Object({
 });
 
 type Responses = NonNullable<DocumentDecoration["responses"]>;
-type Response = Responses[string];
+type ResponseDoc = Responses[string];
 
-const errorEnvelope: Response = {
+const errorEnvelope: ResponseDoc = {
   description: "",
   content: {
     "application/json": {
@@ -34,7 +34,7 @@ const errorEnvelope: Response = {
   },
 };
 
-function errorResponse(status: number, description: string): Response {
+function errorResponse(status: number, description: string): ResponseDoc {
   return { ...errorEnvelope, description: `${errorNames[status]}: ${description}` };
 }
 

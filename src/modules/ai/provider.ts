@@ -45,7 +45,11 @@ export function createOpenAiProvider(
       try {
         const response = await send(url, {
           method: "POST",
-          headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json", accept: "application/json" },
+          headers: {
+            authorization: `Bearer ${apiKey}`,
+            "content-type": "application/json",
+            accept: "application/json",
+          },
           body: JSON.stringify({ model, messages, response_format: { type: "json_object" } }),
           signal,
           // A redirect would carry our key to wherever it points.

@@ -27,6 +27,7 @@ export function documentation(config: Config) {
       { name: "search", description: "Full-text search" },
       { name: "emails", description: "Outbound email" },
       { name: "ai", description: "AI drafting" },
+      { name: "operations", description: "Metrics for operators" },
     ],
     components: {
       securitySchemes: {

@@ -36,7 +36,11 @@ export function emailRoutes(guards: Guards, service: EmailService) {
         });
         return list(page.data, page.meta);
       },
-      { auth: "viewer", query: listEmailsQuery, detail: { tags, summary: "List the organization's emails, newest first" } },
+      {
+        auth: "viewer",
+        query: listEmailsQuery,
+        detail: { tags, summary: "List the organization's emails, newest first" },
+      },
     )
     .get("/emails/:id", async ({ principal, params }) => ok(await service.get(principal, params.id)), {
       auth: "viewer",

@@ -59,13 +59,22 @@ export function createIdempotency(options: IdempotencyOptions) {
     await keys.deleteExpired(new Date(now - ttlMs).toISOString(), sweepBatch);
   }
 
-  async function runFirst(scope: IdempotencyScope, reservedAt: string, execute: (tx: Database) => Promise<StoredResponse>) {
+  async function runFirst(
+    scope: IdempotencyScope,
+    reservedAt: string,
+    execute: (tx: Database) => Promise<StoredResponse>,
+  ) {
     try {
       return await db.sql.begin(async (sql) => {
         const tx = { ...db, sql };
         const response = await execute(tx);
         const stored = { status: response.status, body: JSON.stringify(response.body) };
-        const completed = await createIdempotencyRepository(tx).complete(scope.principal, scope.key, reservedAt, stored);
+        const completed = await createIdempotencyRepository(tx).complete(
+          scope.principal,
+          scope.key,
+          reservedAt,
+          stored,
+        );
         // Our reservation was taken over as stale: roll back rather than create a second row.
         if (!completed) throw httpError(409, inProgressMessage);
         return response;
@@ -99,7 +108,10 @@ export function createIdempotency(options: IdempotencyOptions) {
           throw httpError(422, reusedKeyMessage, { details: { "idempotency-key": [reusedKeyMessage] } });
         }
         if (existing.statusCode !== null) {
-          return { response: { status: existing.statusCode, body: JSON.parse(existing.responseBody ?? "null") }, replayed: true };
+          return {
+            response: { status: existing.statusCode, body: JSON.parse(existing.responseBody ?? "null") },
+            replayed: true,
+          };
         }
         if (Date.now() >= deadline) throw httpError(409, inProgressMessage);
         await Bun.sleep(Math.min(25 * 2 ** attempt, 250));

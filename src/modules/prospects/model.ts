@@ -1,5 +1,5 @@
 import { t } from "elysia";
-import { pageQuery } from "../../http/pagination";
+import { defaultLimit, pageQuery } from "../../http/pagination";
 
 export const prospectStatuses = ["new", "contacted", "qualified", "proposal", "won", "lost"] as const;
 export type ProspectStatus = (typeof prospectStatuses)[number];
@@ -61,14 +61,35 @@ export const idempotencyHeaders = t.Object({
   ),
 });
 
+/**
+ * The contract's limit (1–100). Not pageQuery's t.Integer: when a numeric query value is out of
+ * range, Elysia reports it without its name (path "", type "property"), so the 422 would not say
+ * `limit`. A pattern keeps the field; limitOf() turns it into a number.
+ */
+export const limitQuery = t.Optional(
+  t.String({ pattern: "^([1-9][0-9]?|100)$", error: "Limit must be a whole number between 1 and 100" }),
+);
+
+export function limitOf(limit: string | undefined): number {
+  return limit === undefined ? defaultLimit : Number(limit);
+}
+
+// A date-time format check alone lets "2026-01-01" and "2026-01-01 10:00" through; a filter needs
+// the time and the zone to mean one instant.
+const instant = t.String({
+  format: "date-time",
+  pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2})$",
+});
+
 export const listProspectsQuery = t.Object({
-  ...pageQuery,
+  cursor: pageQuery.cursor,
+  limit: limitQuery,
   sort: t.Optional(t.Union(prospectSorts.map((value) => t.Literal(value)))),
   status: t.Optional(status),
   ownerId: t.Optional(ownerId),
   tag: t.Optional(t.String({ minLength: 1, maxLength: 40 })),
-  createdAfter: t.Optional(t.String({ format: "date-time" })),
-  createdBefore: t.Optional(t.String({ format: "date-time" })),
+  createdAfter: t.Optional(instant),
+  createdBefore: t.Optional(instant),
 });
 
 export type ListProspectsQuery = typeof listProspectsQuery.static;

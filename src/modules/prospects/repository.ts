@@ -73,7 +73,13 @@ export function createProspectRepository(db: Database) {
   return {
     async create(organizationId: string, fields: ProspectFields & { email: string }): Promise<ProspectRecord> {
       const now = new Date().toISOString();
-      const row = { id: Bun.randomUUIDv7(), organization_id: organizationId, ...toRow(sql, fields), created_at: now, updated_at: now };
+      const row = {
+        id: Bun.randomUUIDv7(),
+        organization_id: organizationId,
+        ...toRow(sql, fields),
+        created_at: now,
+        updated_at: now,
+      };
       try {
         const [created] = await sql<ProspectRow[]>`insert into prospects ${sql(row)} returning ${columns}`;
         return toProspect(created as ProspectRow);
@@ -151,7 +157,8 @@ function filters(db: Database, filter: ProspectFilter) {
   }
   if (filter.createdAfter !== undefined) parts.push(sql`and created_at >= ${filter.createdAfter}`);
   if (filter.createdBefore !== undefined) parts.push(sql`and created_at < ${filter.createdBefore}`);
-  return parts;
+  // An empty array would be bound as a value list, not as no SQL at all.
+  return parts.reduce((joined, part) => sql`${joined} ${part}`, sql``);
 }
 
 function toRow(sql: SQL, fields: ProspectFields): Record<string, unknown> {

@@ -1,11 +1,10 @@
-import type { Database } from "../../db/database";
 import { ok } from "../../http/envelope";
 import { httpError } from "../../http/errors";
-import { defaultLimit, listMeta } from "../../http/pagination";
+import { listMeta } from "../../http/pagination";
 import type { Principal } from "../auth/principal";
 import { type Idempotency, requestFingerprint, type StoredResponse } from "../idempotency/service";
 import { cursorKeyOf, filterOf, orderOf } from "./list-query";
-import type { CreateProspectInput, ListProspectsQuery, UpdateProspectInput } from "./model";
+import { type CreateProspectInput, type ListProspectsQuery, limitOf, type UpdateProspectInput } from "./model";
 import {
   createProspectRepository,
   type ProspectFields,
@@ -32,8 +31,8 @@ export interface CreateResult {
   replayed: boolean;
 }
 
-export function createProspectService(deps: { db: Database; prospects: ProspectRepository; idempotency: Idempotency }) {
-  const { db, prospects, idempotency } = deps;
+export function createProspectService(deps: { prospects: ProspectRepository; idempotency: Idempotency }) {
+  const { prospects, idempotency } = deps;
 
   async function assertOwner(repository: ProspectRepository, principal: Principal, ownerId: string | null | undefined) {
     if (ownerId === undefined || ownerId === null) return;
@@ -43,17 +42,23 @@ export function createProspectService(deps: { db: Database; prospects: ProspectR
   }
 
   async function insert(repository: ProspectRepository, principal: Principal, input: CreateProspectInput) {
-    // Unless told otherwise, the user who adds a prospect owns it; an API key owns nothing.
-    const ownerId = input.ownerId === undefined ? principal.userId : input.ownerId;
+    // Unless told otherwise, the user who adds a prospect owns it. An integration's key is not a
+    // person: its prospects have no owner (rather than the key's creator) until one is named.
+    const defaultOwner = principal.kind === "user" ? principal.userId : null;
+    const ownerId = input.ownerId === undefined ? defaultOwner : input.ownerId;
     await assertOwner(repository, principal, ownerId);
-    const created = await repository.create(principal.organizationId, { ...toFields(input), email: input.email, ownerId });
+    const created = await repository.create(principal.organizationId, {
+      ...toFields(input),
+      email: input.email,
+      ownerId,
+    });
     return { status: 201, body: ok(publicProspect(created)) };
   }
 
   return {
     async list(principal: Principal, query: ListProspectsQuery) {
       const sort = query.sort ?? "-createdAt";
-      const limit = query.limit ?? defaultLimit;
+      const limit = limitOf(query.limit);
       const order = orderOf(sort, query.cursor);
       const page = await prospects.list(principal.organizationId, filterOf(query), order, limit, cursorKeyOf(sort));
       return { data: page.items.map(publicProspect), meta: listMeta(page, limit) };

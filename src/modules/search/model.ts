@@ -1,9 +1,11 @@
 import { t } from "elysia";
 import { pageQuery } from "../../http/pagination";
+import { limitQuery } from "../prospects/model";
 
 export const searchQuery = t.Object({
-  ...pageQuery,
-  q: t.String({ minLength: 1, maxLength: 200 }),
+  cursor: pageQuery.cursor,
+  limit: limitQuery,
+  q: t.String({ minLength: 1, maxLength: 200, error: "q must be the text to search for, 1 to 200 characters" }),
 });
 
 export type SearchQuery = typeof searchQuery.static;

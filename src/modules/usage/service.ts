@@ -37,7 +37,9 @@ function resolveRange(query: { from?: string; to?: string }, nowMs: number): { f
   const from = query.from === undefined ? to - defaultRangeMs : Date.parse(query.from);
   if (from >= to) throw httpError(422, "Validation failed", { details: { to: ["To must be after from"] } });
   if (to - from > maxRangeDays * 24 * hourMs) {
-    throw httpError(422, "Validation failed", { details: { from: [`The range must not exceed ${maxRangeDays} days`] } });
+    throw httpError(422, "Validation failed", {
+      details: { from: [`The range must not exceed ${maxRangeDays} days`] },
+    });
   }
   return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
 }

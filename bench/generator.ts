@@ -1,0 +1,55 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { type LoadResult, type LoadSpec, resultMarker } from "./load-spec";
+import { pinned } from "./processes";
+
+export type GeneratorRuntime = "node" | "bun";
+
+export interface Generator {
+  runtime: GeneratorRuntime;
+  run(spec: LoadSpec): Promise<LoadResult>;
+}
+
+const root = join(import.meta.dir, "..");
+
+/**
+ * The load generator's launcher. autocannon is a Node program and generates more load per core
+ * under Node than under Bun's node:net, so with Node on the machine, bench/load.ts is bundled for
+ * Node once (dependencies stay in node_modules) and run there; otherwise Bun runs it directly.
+ */
+export async function createGenerator(options: { runtime?: GeneratorRuntime; cpu?: string }): Promise<Generator> {
+  const node = Bun.which("node");
+  const runtime: GeneratorRuntime = options.runtime ?? (node ? "node" : "bun");
+  let command: string[];
+  if (runtime === "node") {
+    if (!node) throw new Error("--generator=node: node is not on PATH");
+    const outdir = join(root, "node_modules", ".cache", "revenue-bench");
+    mkdirSync(outdir, { recursive: true });
+    const build = await Bun.build({
+      entrypoints: [join(import.meta.dir, "load.ts")],
+      outdir,
+      target: "node",
+      packages: "external",
+      naming: "load.mjs",
+    });
+    if (!build.success) throw new Error(`could not build the load generator: ${build.logs.join("\n")}`);
+    command = [node, join(outdir, "load.mjs")];
+  } else {
+    command = [process.execPath, join(import.meta.dir, "load.ts")];
+  }
+  return {
+    runtime,
+    async run(spec) {
+      const child = Bun.spawn(pinned(options.cpu, [...command, JSON.stringify(spec)]), {
+        cwd: root,
+        stdin: "ignore",
+        stdout: "pipe",
+        stderr: "inherit",
+      });
+      const [stdout, code] = await Promise.all([new Response(child.stdout).text(), child.exited]);
+      const line = stdout.split("\n").find((l) => l.startsWith(resultMarker));
+      if (code !== 0 || !line) throw new Error(`load generator for ${spec.title} exited ${code} without a result`);
+      return JSON.parse(line.slice(resultMarker.length)) as LoadResult;
+    },
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * The load generator: `bun bench/load.ts '<LoadSpec JSON>'` (or its node build, see generator.ts).
+ * It runs in its own process, pinned to its own CPU, so that generating load never shares an event
+ * loop or a core with the server or the orchestrator. Progress goes to stderr once a second; the
+ * result is the last stdout line.
+ */
+import autocannon, { type RawRequest, type RequestStep } from "autocannon";
+import { type LoadResult, type LoadSpec, type RequestSpec, resultMarker } from "./load-spec";
+
+const spec = JSON.parse(process.argv[2] ?? "{}") as LoadSpec;
+let sequence = 0;
+
+async function main() {
+  if (spec.warmupSeconds > 0) await measure("warm-up", spec.warmupSeconds);
+  const result = await measure("run", spec.durationSeconds);
+  process.stdout.write(`${resultMarker}${JSON.stringify(result)}\n`);
+}
+
+async function measure(phase: string, seconds: number): Promise<LoadResult> {
+  const instance = autocannon({
+    url: spec.url,
+    connections: spec.connections,
+    duration: seconds,
+    timeout: 10,
+    title: spec.title,
+    requests: spec.requests.map(step),
+  });
+  let elapsed = 0;
+  instance.on("tick", ({ counter }) => {
+    elapsed++;
+    progress(`${spec.title} ${phase} ${elapsed}/${seconds} s  ${counter.toLocaleString("en-US")} req/s`);
+  });
+  const raw = await instance;
+  progress("");
+  const statusCodes: Record<string, number> = {};
+  for (const [code, stats] of Object.entries(raw.statusCodeStats ?? {})) statusCodes[code] = stats.count;
+  return {
+    title: spec.title,
+    requestsPerSec: raw.requests.average,
+    latencyP50Ms: raw.latency.p50,
+    latencyP99Ms: raw.latency.p99,
+    latencyAvgMs: raw.latency.average,
+    latencyMaxMs: raw.latency.max,
+    total: raw.requests.total,
+    non2xx: raw.non2xx,
+    errors: raw.errors,
+    timeouts: raw.timeouts,
+    statusCodes,
+    durationSeconds: raw.duration,
+  };
+}
+
+/** A request whose body has `{n}` gets a fresh value each time it is sent (unique emails). */
+function step(request: RequestSpec): RequestStep {
+  const base: RequestStep = { method: request.method, path: request.path, headers: request.headers };
+  const template = request.body;
+  if (template === undefined) return base;
+  if (!template.includes("{n}")) return { ...base, body: template };
+  return {
+    ...base,
+    body: template,
+    setupRequest: (raw: RawRequest) => {
+      sequence++;
+      return { ...raw, body: template.replaceAll("{n}", `${spec.uniqueTag}-${sequence}`) };
+    },
+  };
+}
+
+/** One status line, rewritten in place on a terminal; plain lines (every 5 s) in a log. */
+function progress(line: string) {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${line ? `  ${line}` : ""}`);
+  else if (line && /\s(\d*[05])\/\d+ s/.test(line)) process.stderr.write(`  ${line}\n`);
+}
+
+main().catch((error) => {
+  process.stderr.write(`load generator failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,78 @@
+import { parseArgs } from "node:util";
+import type { GeneratorRuntime } from "./generator";
+
+export interface BenchOptions {
+  mode: "quick" | "full";
+  connections: number;
+  durationSeconds: number;
+  warmupSeconds: number;
+  /** 0 in quick mode: no soak. */
+  soakSeconds: number;
+  /** Scenario ids to run (the baseline always runs); undefined = all. */
+  only?: Set<string>;
+  /** Write the API server's CPU profile and print its top functions. */
+  profile: boolean;
+  generator?: GeneratorRuntime;
+  prospects: number;
+  clusterWorkers: number;
+  postgresUrl: string;
+  redisUrl: string;
+}
+
+export const usage = `npm run bench [-- options]
+  --quick               about a minute: short runs, no soak
+  --only=a,b            run only these scenarios (ids: health, me-jwt, me-api-key, prospects-list,
+                        search, prospects-create, cluster-me-jwt, soak); the baseline always runs
+  --profile             run the API under --cpu-prof and print its top self-time functions
+  --generator=node|bun  what runs autocannon (default: node when installed)
+  --connections=N       default 50 (the targets assume 50)
+  --duration=S          seconds per scenario (default 10, quick 4)
+  --postgres=URL        admin URL of the Postgres to create bench_<timestamp> on
+  --redis=URL           default redis://127.0.0.1:6379`;
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: "boolean", default: false },
+      only: { type: "string" },
+      profile: { type: "boolean", default: false },
+      generator: { type: "string" },
+      connections: { type: "string" },
+      duration: { type: "string" },
+      postgres: { type: "string" },
+      redis: { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    process.exit(0);
+  }
+  if (values.generator !== undefined && values.generator !== "node" && values.generator !== "bun") {
+    throw new Error("--generator must be node or bun");
+  }
+  const quick = values.quick;
+  return {
+    mode: quick ? "quick" : "full",
+    connections: positive("--connections", values.connections, 50),
+    durationSeconds: positive("--duration", values.duration, quick ? 4 : 10),
+    warmupSeconds: quick ? 1 : 3,
+    soakSeconds: quick ? 0 : 60,
+    only: values.only ? new Set(values.only.split(",").map((s) => s.trim())) : undefined,
+    profile: values.profile,
+    generator: values.generator as GeneratorRuntime | undefined,
+    prospects: 3000,
+    clusterWorkers: 2,
+    postgresUrl: values.postgres ?? process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
+    redisUrl: values.redis ?? process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379",
+  };
+}
+
+function positive(flag: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${flag} must be a whole number ≥ 1`);
+  return value;
+}

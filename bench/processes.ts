@@ -1,0 +1,67 @@
+import { readFileSync } from "node:fs";
+
+const taskset = Bun.which("taskset");
+
+/** `taskset -c <cpu> …` where taskset exists and a CPU is given; the command as is otherwise. */
+export function pinned(cpu: string | undefined, command: string[]): string[] {
+  return cpu !== undefined && taskset ? [taskset, "-c", cpu, ...command] : command;
+}
+
+export function canPin(): boolean {
+  return taskset !== null;
+}
+
+/** Resident set size of a process in MB, from /proc/<pid>/status (VmRSS); undefined when gone. */
+export function rssMb(pid: number): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+    return match ? Number(match[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Pids of a process's direct children, from /proc (what `ps --ppid` shows). */
+export function childPids(pid: number): number[] {
+  try {
+    const text = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
+    return text === "" ? [] : text.split(/\s+/).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Polls `url` until it answers 200, or throws after `timeoutMs` (or when `alive()` turns false). */
+export async function waitUntilServing(url: string, timeoutMs: number, alive: () => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!alive()) throw new Error(`the process serving ${url} exited during start-up`);
+    try {
+      const response = await fetch(url);
+      await response.arrayBuffer();
+      if (response.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await Bun.sleep(50);
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+/** A port nobody listens on right now: bind port 0, read it, let it go. */
+export function freePort(): number {
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const { port } = probe;
+  probe.stop(true);
+  return port;
+}
+
+/** One-minute load average, to judge whether a run shared the machine with other work. */
+export function loadAverage(): number | undefined {
+  try {
+    return Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
+  } catch {
+    return undefined;
+  }
+}
