@@ -43,7 +43,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const entry = options.mode === "cluster" ? "src/cluster.ts" : "src/server.ts";
   const child = Bun.spawn(pinned(options.cpu, [process.execPath, ...profile, "--no-env-file", entry]), {
     cwd: root,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", HOST: "127.0.0.1", PORT: String(port), ...options.env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "/tmp",
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      ...options.env,
+    },
     stdin: "ignore",
     stdout: stdoutFd,
     stderr: stderrFd,

@@ -4,7 +4,11 @@ import type { RequestSpec } from "./load-spec";
 import type { Credentials } from "./scenarios";
 
 /** Settings of the API under test: production, access log and usage on, every limit counted but never reached. */
-export function apiEnvironment(input: { databaseUrl: string; redisUrl: string; stamp: string }): Record<string, string> {
+export function apiEnvironment(input: {
+  databaseUrl: string;
+  redisUrl: string;
+  stamp: string;
+}): Record<string, string> {
   const unreachable = "1000000000";
   return {
     NODE_ENV: "production",

@@ -1,17 +1,17 @@
 /** The part of autocannon's programmatic API the bench uses (the package ships no types). */
 declare module "autocannon" {
-  interface RawRequest {
+  export interface RawRequest {
     method?: string;
     path?: string;
     headers?: Record<string, string>;
     body?: string | Buffer;
   }
 
-  interface RequestStep extends RawRequest {
+  export interface RequestStep extends RawRequest {
     setupRequest?: (request: RawRequest, context: Record<string, unknown>) => RawRequest;
   }
 
-  interface Options {
+  export interface Options {
     url: string;
     connections?: number;
     duration?: number;
@@ -23,7 +23,7 @@ declare module "autocannon" {
     requests?: RequestStep[];
   }
 
-  interface Histogram {
+  export interface Histogram {
     average: number;
     mean: number;
     stddev: number;
@@ -36,7 +36,7 @@ declare module "autocannon" {
     p99_9: number;
   }
 
-  interface Result {
+  export interface Result {
     title?: string;
     requests: Histogram & { sent: number };
     latency: Histogram;
@@ -54,7 +54,7 @@ declare module "autocannon" {
     "5xx": number;
   }
 
-  interface Instance extends PromiseLike<Result> {
+  export interface Instance extends PromiseLike<Result> {
     on(event: "tick", listener: (tick: { counter: number; bytes: number }) => void): Instance;
     stop(): void;
   }

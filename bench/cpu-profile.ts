@@ -42,7 +42,9 @@ export function summarizeProfile(path: string, top = 25): ProfileSummary {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfUs = new Map<number, number>();
   // timeDeltas[i] is the time before sample i; it is charged to the node that sample landed in.
-  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  profile.samples.forEach((id, i) => {
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
 
   const functions = new Map<string, SelfTime>();
   const sources = new Map<string, SelfTime>();

@@ -124,7 +124,11 @@ function insertProspects(count: number): string {
   const tuples = Array.from({ length: count }, (_, row) => {
     const cells = prospectColumns.map((column, i) => {
       const placeholder = `$${row * width + i + 1}`;
-      return column === "tags" ? `${placeholder}::text::jsonb` : column === "score" ? `${placeholder}::int` : placeholder;
+      return column === "tags"
+        ? `${placeholder}::text::jsonb`
+        : column === "score"
+          ? `${placeholder}::int`
+          : placeholder;
     });
     return `(${cells.join(", ")})`;
   });

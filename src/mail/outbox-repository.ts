@@ -12,6 +12,8 @@ export interface ClaimedEmail {
   attempts: number;
 }
 
+const claimedColumns = "emails.id, to_address, subject, text_body, html_body, attempts";
+
 export type OutboxRepository = ReturnType<typeof createOutboxRepository>;
 
 // biome-ignore lint/suspicious/noExplicitAny: driver rows are untyped records
@@ -35,19 +37,29 @@ export function createOutboxRepository(db: Database) {
   return {
     /**
      * Takes up to `limit` due rows in one statement. Postgres: SKIP LOCKED lets instances claim
-     * side by side without waiting or sharing a row. SQLite: one UPDATE is one write transaction,
-     * and writers take turns.
+     * side by side without waiting or sharing a row; the CTE is MATERIALIZED because as an
+     * `IN (subquery)` the planner may re-run the locking subquery per outer row, and each re-run
+     * skips the rows this statement already changed and takes the next ones, ignoring LIMIT.
+     * SQLite: one UPDATE is one write transaction, and writers take turns.
      */
     async claim(limit: number, now: Date, lockMs: number): Promise<ClaimedEmail[]> {
       const at = now.toISOString();
       const until = new Date(now.getTime() + lockMs).toISOString();
-      const lock = db.dialect === "postgres" ? sql`FOR UPDATE SKIP LOCKED` : sql``;
-      const rows = await sql`
-        UPDATE emails SET status = 'sending', locked_until = ${until}, attempts = attempts + 1, updated_at = ${at}
-        WHERE status = 'queued' AND id IN (
-          SELECT id FROM emails WHERE status = 'queued' AND next_attempt_at <= ${at}
-          ORDER BY next_attempt_at, id LIMIT ${limit} ${lock})
-        RETURNING id, to_address, subject, text_body, html_body, attempts`;
+      const rows =
+        db.dialect === "postgres"
+          ? await sql`
+              WITH due AS MATERIALIZED (
+                SELECT id FROM emails WHERE status = 'queued' AND next_attempt_at <= ${at}
+                ORDER BY next_attempt_at, id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+              UPDATE emails SET status = 'sending', locked_until = ${until}, attempts = attempts + 1, updated_at = ${at}
+              FROM due WHERE emails.id = due.id
+              RETURNING ${sql.unsafe(claimedColumns)}`
+          : await sql`
+              UPDATE emails SET status = 'sending', locked_until = ${until}, attempts = attempts + 1, updated_at = ${at}
+              WHERE id IN (
+                SELECT id FROM emails WHERE status = 'queued' AND next_attempt_at <= ${at}
+                ORDER BY next_attempt_at, id LIMIT ${limit})
+              RETURNING ${sql.unsafe(claimedColumns)}`;
       return rows.map(toClaimed);
     },
 

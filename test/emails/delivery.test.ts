@@ -6,7 +6,14 @@ import { createEmailWorker, type EmailWorker, type EmailWorkerOptions } from "..
 import { createMemoryLogger } from "../../src/observability/logger";
 import { buildTestApp, testConfig } from "../helpers/app";
 import { createTestDatabase, dialects, type TestDatabase } from "../helpers/database";
-import { bearer, cheapHashEnv, jsonRequest, login, type SeededOrganization, seedOrganization } from "../helpers/fixtures";
+import {
+  bearer,
+  cheapHashEnv,
+  jsonRequest,
+  login,
+  type SeededOrganization,
+  seedOrganization,
+} from "../helpers/fixtures";
 import { type SmtpSink, startSmtpSink } from "./smtp-sink";
 import { dataOf, insertProspect, waitFor } from "./support";
 
@@ -61,7 +68,11 @@ describe.each(dialects)("email delivery over SMTP on %s", (dialect) => {
   const statusOf = async (id: string) => (await read(id)).status;
 
   test("delivers a queued email: the SMTP server receives from, to, subject, text and HTML", async () => {
-    const { id } = await queue({ subject: "Quarterly review", text: "Hello Ada,\nshall we talk?", html: "<p>Hello <b>Ada</b></p>" });
+    const { id } = await queue({
+      subject: "Quarterly review",
+      text: "Hello Ada,\nshall we talk?",
+      html: "<p>Hello <b>Ada</b></p>",
+    });
     worker({ pollIntervalMs: 10 }).start();
     await waitFor(async () => (await statusOf(id)) === "sent", 5000, "the email to be sent");
 
@@ -85,7 +96,8 @@ describe.each(dialects)("email delivery over SMTP on %s", (dialect) => {
     sink.replyWith(() => ({ code: 451, message: "Try again later, mailbox busy" }));
     const { id } = await queue({ subject: "Busy", text: "Body" });
     const w = worker({ retryBaseMs: 60_000, maxAttempts: 3 });
-    const makeDue = () => database.db.sql`UPDATE emails SET next_attempt_at = ${new Date(Date.now() - 1).toISOString()} WHERE id = ${id}`;
+    const makeDue = () =>
+      database.db.sql`UPDATE emails SET next_attempt_at = ${new Date(Date.now() - 1).toISOString()} WHERE id = ${id}`;
 
     expect(await w.runOnce()).toBe(1);
     const afterFirst = await read(id);
@@ -102,7 +114,11 @@ describe.each(dialects)("email delivery over SMTP on %s", (dialect) => {
 
     await makeDue();
     expect(await w.runOnce()).toBe(1);
-    expect(await read(id)).toMatchObject({ status: "failed", attempts: 3, lastError: "451 Try again later, mailbox busy" });
+    expect(await read(id)).toMatchObject({
+      status: "failed",
+      attempts: 3,
+      lastError: "451 Try again later, mailbox busy",
+    });
     await makeDue();
     expect(await w.runOnce()).toBe(0);
     expect(sink.recipientsTried).toEqual(["ada@lovelace.example", "ada@lovelace.example", "ada@lovelace.example"]);
@@ -118,7 +134,8 @@ describe.each(dialects)("email delivery over SMTP on %s", (dialect) => {
       expect(await w.runOnce()).toBe(1);
       const email = await read(id);
       if (email.status === "queued") waits.push(Date.parse(email.nextAttemptAt) - Date.parse(email.updatedAt));
-      await database.db.sql`UPDATE emails SET next_attempt_at = ${new Date(Date.now() - 1).toISOString()} WHERE id = ${id}`;
+      await database.db
+        .sql`UPDATE emails SET next_attempt_at = ${new Date(Date.now() - 1).toISOString()} WHERE id = ${id}`;
     }
     expect(waits).toEqual([30_000, 60_000, 120_000, 240_000]);
     expect(await read(id)).toMatchObject({ status: "failed", attempts: 5, lastError: "451 Greylisted" });
@@ -147,16 +164,22 @@ describe.each(dialects)("email delivery over SMTP on %s", (dialect) => {
 
   test("refuses at send time a stored recipient that could inject headers, without connecting", async () => {
     const { id } = await queue({ subject: "Tainted", text: "Body" });
-    await database.db.sql`UPDATE emails SET to_address = ${"ada@lovelace.example\r\nBcc: all@example.com"} WHERE id = ${id}`;
+    await database.db
+      .sql`UPDATE emails SET to_address = ${"ada@lovelace.example\r\nBcc: all@example.com"} WHERE id = ${id}`;
     expect(await worker().runOnce()).toBe(1);
-    expect(await read(id)).toMatchObject({ status: "failed", attempts: 1, lastError: "the recipient address is not deliverable" });
+    expect(await read(id)).toMatchObject({
+      status: "failed",
+      attempts: 1,
+      lastError: "the recipient address is not deliverable",
+    });
     expect(sink.recipientsTried).toHaveLength(0);
   });
 
   test("puts back an email whose worker died mid-send once its lock has run out", async () => {
     const { id } = await queue({ subject: "Orphaned", text: "Body" });
     const expired = new Date(Date.now() - 1000).toISOString();
-    await database.db.sql`UPDATE emails SET status = 'sending', attempts = 1, locked_until = ${expired} WHERE id = ${id}`;
+    await database.db
+      .sql`UPDATE emails SET status = 'sending', attempts = 1, locked_until = ${expired} WHERE id = ${id}`;
     expect(await worker().runOnce()).toBe(1);
     expect(await read(id)).toMatchObject({ status: "sent", attempts: 2 });
     expect(sink.received.map((m) => m.headers.subject)).toEqual(["Orphaned"]);
@@ -186,14 +209,25 @@ describe.each(dialects)("email delivery over SMTP on %s", (dialect) => {
 describe("the transport a configuration gets", () => {
   test("without SMTP_URL outside development there is none: emails stay queued", () => {
     expect(createMailer(testConfig(), createMemoryLogger())).toBeUndefined();
-    expect(createMailer(testConfig({ NODE_ENV: "production", JWT_SECRET: "a".repeat(32), JWT_REFRESH_SECRET: "b".repeat(32) }), createMemoryLogger())).toBeUndefined();
+    expect(
+      createMailer(
+        testConfig({ NODE_ENV: "production", JWT_SECRET: "a".repeat(32), JWT_REFRESH_SECRET: "b".repeat(32) }),
+        createMemoryLogger(),
+      ),
+    ).toBeUndefined();
   });
 
   test("development without SMTP_URL prints each message to the log instead of sending it", async () => {
     const logger = createMemoryLogger();
     const mailer = createMailer(testConfig({ NODE_ENV: "development" }), logger);
     expect(mailer?.kind).toBe("log");
-    const result = await mailer?.send({ id: "0193-dev", to: "ada@lovelace.example", subject: "Hi", text: "Body", html: null });
+    const result = await mailer?.send({
+      id: "0193-dev",
+      to: "ada@lovelace.example",
+      subject: "Hi",
+      text: "Body",
+      html: null,
+    });
     expect(result?.messageId).toBe("<0193-dev@localhost>");
     expect(logger.lines).toEqual([
       {
@@ -209,9 +243,12 @@ describe("the transport a configuration gets", () => {
   });
 
   test("refuses at start-up an EMAIL_FROM that could inject headers", () => {
-    expect(() => createMailer(testConfig({ SMTP_URL: "smtp://127.0.0.1:2525", EMAIL_FROM: "a@b.example\nBcc: x@y.example" }), createMemoryLogger())).toThrow(
-      "EMAIL_FROM",
-    );
+    expect(() =>
+      createMailer(
+        testConfig({ SMTP_URL: "smtp://127.0.0.1:2525", EMAIL_FROM: "a@b.example\nBcc: x@y.example" }),
+        createMemoryLogger(),
+      ),
+    ).toThrow("EMAIL_FROM");
   });
 });
 
@@ -221,7 +258,9 @@ describe("smtp readiness", () => {
     const healthy = createSmtpMailer({ url: sink.url, from });
     const gone = createSmtpMailer({ url: "smtp://127.0.0.1:1", from });
     const ready = (smtp: (() => Promise<void>) | undefined) =>
-      buildTestApp({ deps: { readiness: { smtp } } }).request("/health/ready").then((r) => r.json() as Promise<{ checks: Record<string, string> }>);
+      buildTestApp({ deps: { readiness: { smtp } } })
+        .request("/health/ready")
+        .then((r) => r.json() as Promise<{ checks: Record<string, string> }>);
     try {
       expect((await ready(smtpReadiness(healthy))).checks).toEqual({ smtp: "healthy" });
       expect((await ready(smtpReadiness(gone))).checks).toEqual({ smtp: "unhealthy" });

@@ -45,7 +45,9 @@ function decode(body: string, encoding = "7bit"): string {
   switch (encoding.toLowerCase()) {
     case "quoted-printable":
       return Buffer.from(
-        body.replace(/=\r\n/g, "").replace(/=([0-9A-F]{2})/gi, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16))),
+        body
+          .replace(/=\r\n/g, "")
+          .replace(/=([0-9A-F]{2})/gi, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16))),
         "latin1",
       ).toString("utf8");
     case "base64":

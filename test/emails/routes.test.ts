@@ -4,7 +4,14 @@ import { createMemoryLogger } from "../../src/observability/logger";
 import { createRateLimiter } from "../../src/ratelimit/limiter";
 import { buildTestApp, expectErrorEnvelope, testConfig } from "../helpers/app";
 import { createTestDatabase, dialects, type TestDatabase } from "../helpers/database";
-import { bearer, cheapHashEnv, jsonRequest, login, type SeededOrganization, seedOrganization } from "../helpers/fixtures";
+import {
+  bearer,
+  cheapHashEnv,
+  jsonRequest,
+  login,
+  type SeededOrganization,
+  seedOrganization,
+} from "../helpers/fixtures";
 import { dataOf, type EmailJson, insertProspect, type ListJson } from "./support";
 
 describe.each(dialects)("emails API on %s", (dialect) => {
@@ -68,7 +75,12 @@ describe.each(dialects)("emails API on %s", (dialect) => {
     const created = await app.handle(jsonRequest("POST", "/api/v1/api-keys", { name: "CRM" }, bearer(adminToken)));
     const key = await dataOf<{ id: string; key: string }>(created);
     const response = await app.handle(
-      jsonRequest("POST", "/api/v1/emails", { prospectId, subject: "Via key", text: "Body" }, { authorization: `ApiKey ${key.key}` }),
+      jsonRequest(
+        "POST",
+        "/api/v1/emails",
+        { prospectId, subject: "Via key", text: "Body" },
+        { authorization: `ApiKey ${key.key}` },
+      ),
     );
     expect(response.status).toBe(202);
     const { id } = await dataOf(response);
@@ -121,7 +133,11 @@ describe.each(dialects)("emails API on %s", (dialect) => {
 
   test("refuses to queue for a prospect whose stored address could inject headers: 422 on prospectId", async () => {
     const tainted = await insertProspect(database.db, acme.id, { email: "eve@example.com\r\nBcc: all@example.com" });
-    const body = await expectErrorEnvelope(await send({ prospectId: tainted, subject: "Hi", text: "Body" }), 422, "ValidationError");
+    const body = await expectErrorEnvelope(
+      await send({ prospectId: tainted, subject: "Hi", text: "Body" }),
+      422,
+      "ValidationError",
+    );
     expect(body.errors).toEqual({ prospectId: ["The prospect's email address cannot receive mail"] });
   });
 
@@ -152,7 +168,11 @@ describe.each(dialects)("emails API on %s", (dialect) => {
   test("lists nothing for another organization's prospect", async () => {
     const globexToken = (await login(app, globex.viewer)).accessToken;
     const response = await get(`/api/v1/emails?prospectId=${prospectId}`, globexToken);
-    expect(await response.json()).toEqual({ success: true, data: [], meta: { limit: 20, nextCursor: null, hasMore: false } });
+    expect(await response.json()).toEqual({
+      success: true,
+      data: [],
+      meta: { limit: 20, nextCursor: null, hasMore: false },
+    });
   });
 
   test("refuses a cursor that is not one with 422", async () => {
@@ -167,7 +187,9 @@ describe.each(dialects)("emails API on %s", (dialect) => {
       const limited = buildTestApp({ env, deps: { db: database.db, limiter } }).app;
       const token = (await login(limited, acme.user)).accessToken;
       const post = () =>
-        limited.handle(jsonRequest("POST", "/api/v1/emails", { prospectId, subject: "Hi", text: "Body" }, bearer(token)));
+        limited.handle(
+          jsonRequest("POST", "/api/v1/emails", { prospectId, subject: "Hi", text: "Body" }, bearer(token)),
+        );
       expect((await post()).status).toBe(202);
       const second = await post();
       expect(second.status).toBe(202);
@@ -177,7 +199,9 @@ describe.each(dialects)("emails API on %s", (dialect) => {
       expect(body.message).toBe("Too many requests, please try again later");
       expect(Number(third.headers.get("retry-after"))).toBeGreaterThan(0);
       // Reading is not sending: the email quota does not apply to it.
-      expect((await limited.handle(new Request("http://localhost/api/v1/emails", { headers: bearer(token) }))).status).toBe(200);
+      expect(
+        (await limited.handle(new Request("http://localhost/api/v1/emails", { headers: bearer(token) }))).status,
+      ).toBe(200);
     } finally {
       await limiter.close();
     }

@@ -36,6 +36,34 @@ export function searchFixture(count = 1000): ProspectSeed[] {
   return rows;
 }
 
+/** The rows the search tests name: three Acme companies, one of them exactly "Acme". */
+export const acmeRows: ProspectSeed[] = [
+  {
+    id: "00000000-0000-7000-9000-000000000001",
+    email: "wile.coyote@acme.example",
+    firstName: "Wile",
+    lastName: "Coyote",
+    company: "Acme",
+    title: "Buyer",
+  },
+  {
+    id: "00000000-0000-7000-9000-000000000002",
+    email: "road.runner@acmecorp.example",
+    firstName: "Road",
+    lastName: "Runner",
+    company: "Acme Corp",
+    title: "CTO",
+  },
+  {
+    id: "00000000-0000-7000-9000-000000000003",
+    email: "bugs.bunny@acmeville.example",
+    firstName: "Bugs",
+    lastName: "Bunny",
+    company: "Acmeville Supplies",
+    title: "Founder",
+  },
+];
+
 /** Ids in insertion order, so that ties broken by id break the same way on both dialects. */
 export function fixtureId(i: number): string {
   return `00000000-0000-7000-8000-${String(i).padStart(12, "0")}`;

@@ -1,0 +1,161 @@
+/**
+ * npm run bench [-- --quick]: the baseline (raw Bun.serve), then the API in production mode on a
+ * fresh Postgres database and the local Redis, then the cluster; prints a table, writes
+ * bench/results/<stamp>.json and .md, exits 1 when a target of issue 9 is missed.
+ */
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import Redis from "ioredis";
+import { type RunningServer, startServer } from "./api-server";
+import { apiEnvironment, deleteRedisKeys, obtainCredentials } from "./api-session";
+import { startBaseline } from "./baseline";
+import { formatSummary, summarizeProfile } from "./cpu-profile";
+import { createBenchDatabase, seedBenchDatabase } from "./database";
+import { createGenerator } from "./generator";
+import { parseOptions } from "./options";
+import { canPin, loadAverage } from "./processes";
+import { checkLines, markdownReport, type RunReport, textTable } from "./report";
+import { createScenarioRunner, soak } from "./scenario-runner";
+import { apiScenarios, baselineScenario, clusterScenario } from "./scenarios";
+import { checkTargets, type MemoryFacts, type ScenarioOutcome } from "./targets";
+
+const options = parseOptions(process.argv.slice(2));
+const stamp = new Date().toISOString().replace(/[:.]/g, "-").replace("Z", "");
+const root = join(import.meta.dir, "..");
+const logDir = join(tmpdir(), `revenue-bench-${stamp}`);
+const pin = canPin() && availableParallelism() >= 2;
+const serverCpu = pin ? "0" : undefined;
+const selected = (id: string) => !options.only || options.only.has(id);
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+const generator = await createGenerator({ runtime: options.generator, cpu: pin ? "1" : undefined });
+const runner = createScenarioRunner({ generator, options, stamp, say });
+const loadAtStart = loadAverage();
+say(
+  `bench ${stamp} (${options.mode}): ${availableParallelism()} CPUs, load average ${loadAtStart ?? "?"}, ` +
+    `${pin ? "server on CPU 0, autocannon on CPU 1" : "unpinned (no taskset)"}, autocannon on ${generator.runtime}`,
+);
+
+const outcomes: ScenarioOutcome[] = [];
+const memory: MemoryFacts = {};
+const baselineRuns: number[] = [];
+const notes: string[] = [];
+const baseline = await startBaseline(serverCpu);
+const profileDir = options.profile ? join(logDir, "profiles") : undefined;
+
+try {
+  baselineRuns.push(await runner.measureBaseline(baselineScenario, baseline.base));
+  const database = await createBenchDatabase(options.postgresUrl, stamp);
+  const env = apiEnvironment({ databaseUrl: database.url, redisUrl: options.redisUrl, stamp });
+  try {
+    say(`seeding ${database.name}: an organization, its admin and user, ${options.prospects} prospects`);
+    const accounts = await seedBenchDatabase(database.url, options.prospects);
+    const api = await startServer({ mode: "single", env, cpu: serverCpu, logDir, label: "api", profileDir });
+    let served = 0;
+    let credentials: Awaited<ReturnType<typeof obtainCredentials>>;
+    try {
+      credentials = await obtainCredentials(api.base, accounts);
+      const scenarios = apiScenarios(credentials).filter((s) => selected(s.id));
+      for (const scenario of scenarios) {
+        const outcome = await runner.run(scenario, api.base);
+        served += outcome.result?.total ?? 0;
+        outcomes.push(outcome);
+      }
+      if (options.soakSeconds > 0 && selected("soak")) {
+        const available = scenarios.filter((s) => outcomes.find((o) => o.id === s.id)?.status === "measured");
+        const result = await soak({ runner, api, available, seconds: options.soakSeconds, say });
+        memory.soak = result.memory;
+        served += result.requests;
+      }
+      memory.endRssMb = api.rssMb();
+      notes.push(`access log: ${(api.accessLogBytes() / 1e6).toFixed(1)} MB written`);
+    } finally {
+      notes.push(`API exit code on SIGTERM: ${await api.stop()}`);
+    }
+    if (profileDir) printProfile(join(profileDir, "api.cpuprofile"), served);
+
+    if (selected("cluster-me-jwt")) outcomes.push(await runCluster(env, credentials));
+    baselineRuns.push(await runner.measureBaseline(baselineScenario, baseline.base));
+  } finally {
+    await database.drop();
+    const redis = new Redis(options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 });
+    await deleteRedisKeys(redis, env.RATE_LIMIT_PREFIX as string).catch(() => 0);
+    redis.disconnect();
+  }
+} finally {
+  await baseline.stop();
+}
+
+const baselineMean = baselineRuns.reduce((a, b) => a + b, 0) / baselineRuns.length;
+for (const outcome of outcomes) {
+  if (outcome.result) outcome.ratio = outcome.result.requestsPerSec / baselineMean;
+}
+const baselineOutcome = runner.baselineOutcome(baselineMean);
+const all = [baselineOutcome, ...outcomes];
+const checks = checkTargets(all, memory);
+const report: RunReport = {
+  stamp,
+  mode: options.mode,
+  machine: {
+    cpus: availableParallelism(),
+    pinned: pin,
+    loadAverageAtStart: loadAtStart,
+    bun: Bun.version,
+    generator: generator.runtime,
+  },
+  settings: {
+    connections: options.connections,
+    durationSeconds: options.durationSeconds,
+    warmupSeconds: options.warmupSeconds,
+    soakSeconds: options.soakSeconds,
+  },
+  baselineRuns,
+  outcomes: all,
+  memory,
+  checks,
+  passed: checks.every((c) => c.passed),
+};
+
+const resultsDir = join(root, "bench", "results");
+mkdirSync(resultsDir, { recursive: true });
+writeFileSync(join(resultsDir, `${stamp}.json`), `${JSON.stringify({ ...report, notes }, null, 2)}\n`);
+writeFileSync(join(resultsDir, `${stamp}.md`), markdownReport(report));
+if (!options.profile) rmSync(logDir, { recursive: true, force: true });
+
+say("");
+say(textTable(all));
+say("");
+for (const note of notes) say(note);
+for (const line of checkLines(checks)) say(line);
+say(`\nwrote bench/results/${stamp}.json and .md${options.profile ? `; logs and profile in ${logDir}` : ""}`);
+say(report.passed ? "all targets met" : `${checks.filter((c) => !c.passed).length} target(s) missed`);
+process.exit(report.passed ? 0 : 1);
+
+async function runCluster(env: Record<string, string>, credentials: Parameters<typeof clusterScenario>[0]) {
+  const scenario = clusterScenario(credentials, options.clusterWorkers);
+  if (!existsSync(join(root, "src", "cluster.ts"))) {
+    return { id: scenario.id, title: scenario.title, status: "unavailable" as const, note: "src/cluster.ts missing" };
+  }
+  let cluster: RunningServer | undefined;
+  try {
+    // Unpinned: two workers need two cores, and this machine's second core also runs autocannon.
+    cluster = await startServer({
+      mode: "cluster",
+      env: { ...env, CLUSTER_WORKERS: String(options.clusterWorkers) },
+      logDir,
+      label: "cluster",
+    });
+    return await runner.run(scenario, cluster.base);
+  } catch (error) {
+    return { id: scenario.id, title: scenario.title, status: "failed" as const, note: (error as Error).message };
+  } finally {
+    if (cluster) notes.push(`cluster exit code on SIGTERM: ${await cluster.stop()}`);
+  }
+}
+
+function printProfile(path: string, requests: number) {
+  if (!existsSync(path)) return say(`no profile at ${path}`);
+  say(`\nCPU profile of the API (${path}):`);
+  say(formatSummary(summarizeProfile(path, 30), requests));
+}

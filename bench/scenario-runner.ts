@@ -1,0 +1,113 @@
+import type { RunningServer } from "./api-server";
+import { probe } from "./api-session";
+import type { Generator } from "./generator";
+import type { LoadResult, LoadSpec } from "./load-spec";
+import type { BenchOptions } from "./options";
+import { type Scenario, soakRequests } from "./scenarios";
+import type { MemoryFacts, ScenarioOutcome } from "./targets";
+
+export type ScenarioRunner = ReturnType<typeof createScenarioRunner>;
+
+interface RunnerDeps {
+  generator: Generator;
+  options: BenchOptions;
+  stamp: string;
+  say: (line: string) => void;
+}
+
+/** Probes and measures scenarios with the run's generator settings. */
+export function createScenarioRunner({ generator, options, stamp, say }: RunnerDeps) {
+  let baselineResult: LoadResult | undefined;
+  // Unique per run and scenario, so that `{n}` bodies never repeat an email of an earlier run.
+  const runTag = Date.parse(`${stamp.slice(0, 10)}T${stamp.slice(11, 19).replaceAll("-", ":")}Z`).toString(36);
+  const tag = (id: string) => `${runTag}-${id}`;
+  const spec = (scenario: Scenario, base: string, seconds: number, warmup: number): LoadSpec => ({
+    title: scenario.id,
+    url: base,
+    connections: options.connections,
+    durationSeconds: seconds,
+    warmupSeconds: warmup,
+    requests: scenario.requests,
+    uniqueTag: tag(scenario.id),
+  });
+
+  return {
+    /** Measures the baseline; returns its requests/s. */
+    async measureBaseline(scenario: Scenario, base: string): Promise<number> {
+      say(`▶ ${scenario.title}`);
+      const result = await generator.run(spec(scenario, base, options.durationSeconds, options.warmupSeconds));
+      say(`  ${Math.round(result.requestsPerSec).toLocaleString("en-US")} req/s`);
+      baselineResult ??= result;
+      return result.requestsPerSec;
+    },
+
+    /** The baseline row of the table: its first run's latencies, the mean of its runs' throughput. */
+    baselineOutcome(meanRequestsPerSec: number): ScenarioOutcome {
+      const result = baselineResult && { ...baselineResult, requestsPerSec: meanRequestsPerSec };
+      return {
+        id: "baseline",
+        title: "baseline: raw Bun.serve JSON",
+        status: result ? "measured" : "failed",
+        result,
+        ratio: 1,
+      };
+    },
+
+    /** A 404 on the probe means the route is not built yet: reported, not measured, not a failure. */
+    async run(scenario: Scenario, base: string): Promise<ScenarioOutcome> {
+      const outcome = { id: scenario.id, title: scenario.title };
+      const first = scenario.requests[0];
+      const status = first ? await probe(base, first, tag(scenario.id)) : 0;
+      if (status === 404) {
+        say(`▷ ${scenario.title}: not available yet (404)`);
+        return { ...outcome, status: "unavailable", note: "404" };
+      }
+      say(`▶ ${scenario.title}${status >= 300 ? ` (probe answered ${status})` : ""}`);
+      try {
+        const result = await generator.run(spec(scenario, base, options.durationSeconds, options.warmupSeconds));
+        say(`  ${Math.round(result.requestsPerSec).toLocaleString("en-US")} req/s, p99 ${result.latencyP99Ms} ms`);
+        return { ...outcome, status: "measured", result };
+      } catch (error) {
+        return { ...outcome, status: "failed", note: (error as Error).message };
+      }
+    },
+
+    generator,
+    spec,
+  };
+}
+
+/**
+ * The soak: every available API scenario's requests in turn on each connection, for `seconds`,
+ * with the server's RSS sampled twice a second. Returns the highest RSS of each half.
+ */
+export async function soak(input: {
+  runner: ScenarioRunner;
+  api: RunningServer;
+  available: Scenario[];
+  seconds: number;
+  say: (line: string) => void;
+}): Promise<{ memory: NonNullable<MemoryFacts["soak"]>; requests: number }> {
+  const { runner, api, seconds, say } = input;
+  const mix: Scenario = { id: "soak", title: "soak", server: "api", requests: soakRequests(input.available) };
+  say(`▶ soak: ${mix.requests.length} requests in turn for ${seconds} s, RSS sampled`);
+  const samples: Array<{ at: number; mb: number }> = [];
+  const startedAt = performance.now();
+  const sampler = setInterval(() => samples.push({ at: performance.now() - startedAt, mb: api.rssMb() }), 500);
+  let result: LoadResult;
+  try {
+    result = await runner.generator.run(runner.spec(mix, api.base, seconds, 0));
+  } finally {
+    clearInterval(sampler);
+  }
+  const half = (samples.at(-1)?.at ?? 0) / 2;
+  const max = (list: typeof samples) => Math.max(0, ...list.map((s) => s.mb));
+  const memory = {
+    firstHalfMb: max(samples.filter((s) => s.at <= half)),
+    secondHalfMb: max(samples.filter((s) => s.at > half)),
+  };
+  say(
+    `  ${Math.round(result.requestsPerSec).toLocaleString("en-US")} req/s, RSS ${memory.firstHalfMb.toFixed(1)} → ${memory.secondHalfMb.toFixed(1)} MB`,
+  );
+  return { memory, requests: result.total };
+}
