@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { childPids, freePort, pinned, rssMb, waitUntilServing } from "./processes";
+import { childPids, cpuMs, freePort, pinned, rssMb, waitUntilServing } from "./processes";
 
 export interface ServerOptions {
   /** `single`: bun src/server.ts; `cluster`: bun src/cluster.ts (CLUSTER_WORKERS in env). */
@@ -20,6 +20,8 @@ export interface RunningServer {
   base: string;
   /** RSS in MB of the process, or of all workers together in cluster mode. */
   rssMb(): number;
+  /** CPU time used so far in ms (the workers' together in cluster mode). */
+  cpuMs(): number;
   /** Access-log bytes written so far. */
   accessLogBytes(): number;
   stderrTail(lines?: number): string;
@@ -65,13 +67,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await child.exited;
     throw new Error(`${options.label} did not start: ${(error as Error).message}\n${stderrTail()}`);
   }
+  const pids = () => (options.mode === "cluster" ? childPids(child.pid) : [child.pid]);
   return {
     pid: child.pid,
     base,
-    rssMb() {
-      const pids = options.mode === "cluster" ? childPids(child.pid) : [child.pid];
-      return pids.reduce((sum, pid) => sum + (rssMb(pid) ?? 0), 0);
-    },
+    rssMb: () => pids().reduce((sum, pid) => sum + (rssMb(pid) ?? 0), 0),
+    cpuMs: () => pids().reduce((sum, pid) => sum + cpuMs(pid), 0),
     accessLogBytes: () => statSync(accessPath).size,
     stderrTail,
     async stop(timeoutMs = 15_000) {

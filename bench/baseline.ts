@@ -1,8 +1,9 @@
 import { join } from "node:path";
-import { freePort, pinned, waitUntilServing } from "./processes";
+import { cpuMs, freePort, pinned, waitUntilServing } from "./processes";
 
 export interface BaselineServer {
   base: string;
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -19,6 +20,7 @@ export async function startBaseline(cpu: string | undefined): Promise<BaselineSe
   await waitUntilServing(`${base}/`, 10_000, () => child.exitCode === null);
   return {
     base,
+    cpuMs: () => cpuMs(child.pid),
     async stop() {
       child.kill("SIGTERM");
       await child.exited;

@@ -1,13 +1,14 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { type LoadResult, type LoadSpec, resultMarker } from "./load-spec";
+import { type LoadResult, type LoadSpec, measuringMarker, resultMarker } from "./load-spec";
 import { pinned } from "./processes";
 
 export type GeneratorRuntime = "node" | "bun";
 
 export interface Generator {
   runtime: GeneratorRuntime;
-  run(spec: LoadSpec): Promise<LoadResult>;
+  /** Runs the spec; `onMeasuring` is called when the warm-up is over and the measured run starts. */
+  run(spec: LoadSpec, onMeasuring?: () => void): Promise<LoadResult>;
 }
 
 const root = join(import.meta.dir, "..");
@@ -39,17 +40,33 @@ export async function createGenerator(options: { runtime?: GeneratorRuntime; cpu
   }
   return {
     runtime,
-    async run(spec) {
+    async run(spec, onMeasuring) {
       const child = Bun.spawn(pinned(options.cpu, [...command, JSON.stringify(spec)]), {
         cwd: root,
         stdin: "ignore",
         stdout: "pipe",
         stderr: "inherit",
       });
-      const [stdout, code] = await Promise.all([new Response(child.stdout).text(), child.exited]);
-      const line = stdout.split("\n").find((l) => l.startsWith(resultMarker));
-      if (code !== 0 || !line) throw new Error(`load generator for ${spec.title} exited ${code} without a result`);
-      return JSON.parse(line.slice(resultMarker.length)) as LoadResult;
+      let result: LoadResult | undefined;
+      for await (const line of lines(child.stdout)) {
+        if (line === measuringMarker) onMeasuring?.();
+        else if (line.startsWith(resultMarker)) result = JSON.parse(line.slice(resultMarker.length)) as LoadResult;
+      }
+      const code = await child.exited;
+      if (code !== 0 || !result) throw new Error(`load generator for ${spec.title} exited ${code} without a result`);
+      return result;
     },
   };
+}
+
+async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let pending = "";
+  for await (const chunk of stream) {
+    pending += decoder.decode(chunk, { stream: true });
+    const parts = pending.split("\n");
+    pending = parts.pop() ?? "";
+    yield* parts;
+  }
+  if (pending) yield pending;
 }

@@ -37,5 +37,9 @@ export interface LoadResult {
   durationSeconds: number;
 }
 
-/** The generator prints progress on stderr and, last, one line on stdout: this marker and the result. */
+/**
+ * The generator prints progress on stderr. On stdout: this marker when the measured run starts
+ * (after the warm-up), and last, the result after its own marker.
+ */
+export const measuringMarker = "LOAD_MEASURING";
 export const resultMarker = "LOAD_RESULT ";

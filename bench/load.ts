@@ -5,13 +5,14 @@
  * result is the last stdout line.
  */
 import autocannon, { type RawRequest, type RequestStep } from "autocannon";
-import { type LoadResult, type LoadSpec, type RequestSpec, resultMarker } from "./load-spec";
+import { type LoadResult, type LoadSpec, measuringMarker, type RequestSpec, resultMarker } from "./load-spec";
 
 const spec = JSON.parse(process.argv[2] ?? "{}") as LoadSpec;
 let sequence = 0;
 
 async function main() {
   if (spec.warmupSeconds > 0) await measure("warm-up", spec.warmupSeconds);
+  process.stdout.write(`${measuringMarker}\n`);
   const result = await measure("run", spec.durationSeconds);
   process.stdout.write(`${resultMarker}${JSON.stringify(result)}\n`);
 }
@@ -27,8 +28,11 @@ async function measure(phase: string, seconds: number): Promise<LoadResult> {
   });
   let elapsed = 0;
   instance.on("tick", ({ counter }) => {
-    elapsed++;
-    progress(`${spec.title} ${phase} ${elapsed}/${seconds} s  ${counter.toLocaleString("en-US")} req/s`);
+    elapsed = Math.min(elapsed + 1, seconds);
+    progress(
+      `${spec.title} ${phase} ${elapsed}/${seconds} s  ${counter.toLocaleString("en-US")} req/s`,
+      elapsed % 5 === 0,
+    );
   });
   const raw = await instance;
   progress("");
@@ -66,10 +70,10 @@ function step(request: RequestSpec): RequestStep {
   };
 }
 
-/** One status line, rewritten in place on a terminal; plain lines (every 5 s) in a log. */
-function progress(line: string) {
+/** One status line, rewritten in place on a terminal; in a log, only the lines marked `keep`. */
+function progress(line: string, keep = false) {
   if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${line ? `  ${line}` : ""}`);
-  else if (line && /\s(\d*[05])\/\d+ s/.test(line)) process.stderr.write(`  ${line}\n`);
+  else if (line && keep) process.stderr.write(`  ${line}\n`);
 }
 
 main().catch((error) => {

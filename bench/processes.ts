@@ -22,6 +22,23 @@ export function rssMb(pid: number): number | undefined {
   }
 }
 
+const clockTicks = 100;
+
+/**
+ * CPU time (user + system) a process has used so far, in ms, from /proc/<pid>/stat; 0 when gone.
+ * Per request, this is what a route costs the server whatever else the machine is doing.
+ */
+export function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may contain spaces) start at state, field 3.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
+  } catch {
+    return 0;
+  }
+}
+
 /** Pids of a process's direct children, from /proc (what `ps --ppid` shows). */
 export function childPids(pid: number): number[] {
   try {

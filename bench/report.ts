@@ -13,7 +13,7 @@ export interface RunReport {
   passed: boolean;
 }
 
-const columns = ["scenario", "req/s", "p50 ms", "p99 ms", "non-2xx", "vs baseline"] as const;
+const columns = ["scenario", "req/s", "p50 ms", "p99 ms", "non-2xx", "vs baseline", "server CPU µs/req"] as const;
 
 /** One row per scenario: the numbers, or why there are none. */
 export function tableRows(outcomes: ScenarioOutcome[]): string[][] {
@@ -21,7 +21,7 @@ export function tableRows(outcomes: ScenarioOutcome[]): string[][] {
     const r = o.result;
     if (o.status !== "measured" || !r) {
       const why = o.status === "unavailable" ? "not available yet" : `failed: ${o.note ?? ""}`;
-      return [o.title, why, "", "", "", ""];
+      return [o.title, why, "", "", "", "", ""];
     }
     const bad = r.non2xx + r.errors + r.timeouts;
     return [
@@ -31,6 +31,7 @@ export function tableRows(outcomes: ScenarioOutcome[]): string[][] {
       String(r.latencyP99Ms),
       String(bad),
       o.ratio === undefined ? "" : o.ratio.toFixed(2),
+      o.cpuUsPerRequest === undefined ? "" : o.cpuUsPerRequest.toFixed(0),
     ];
   });
 }

@@ -45,7 +45,7 @@ const baseline = await startBaseline(serverCpu);
 const profileDir = options.profile ? join(logDir, "profiles") : undefined;
 
 try {
-  baselineRuns.push(await runner.measureBaseline(baselineScenario, baseline.base));
+  baselineRuns.push(await runner.measureBaseline(baselineScenario, baseline));
   const database = await createBenchDatabase(options.postgresUrl, stamp);
   const env = apiEnvironment({ databaseUrl: database.url, redisUrl: options.redisUrl, stamp });
   try {
@@ -58,7 +58,7 @@ try {
       credentials = await obtainCredentials(api.base, accounts);
       const scenarios = apiScenarios(credentials).filter((s) => selected(s.id));
       for (const scenario of scenarios) {
-        const outcome = await runner.run(scenario, api.base);
+        const outcome = await runner.run(scenario, api);
         served += outcome.result?.total ?? 0;
         outcomes.push(outcome);
       }
@@ -76,7 +76,7 @@ try {
     if (profileDir) printProfile(join(profileDir, "api.cpuprofile"), served);
 
     if (selected("cluster-me-jwt")) outcomes.push(await runCluster(env, credentials));
-    baselineRuns.push(await runner.measureBaseline(baselineScenario, baseline.base));
+    baselineRuns.push(await runner.measureBaseline(baselineScenario, baseline));
   } finally {
     await database.drop();
     const redis = new Redis(options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 });
@@ -146,7 +146,7 @@ async function runCluster(env: Record<string, string>, credentials: Parameters<t
       logDir,
       label: "cluster",
     });
-    return await runner.run(scenario, cluster.base);
+    return await runner.run(scenario, cluster);
   } catch (error) {
     return { id: scenario.id, title: scenario.title, status: "failed" as const, note: (error as Error).message };
   } finally {

@@ -8,6 +8,12 @@ import type { MemoryFacts, ScenarioOutcome } from "./targets";
 
 export type ScenarioRunner = ReturnType<typeof createScenarioRunner>;
 
+/** What the runner needs of a server under load. */
+export interface Target {
+  base: string;
+  cpuMs(): number;
+}
+
 interface RunnerDeps {
   generator: Generator;
   options: BenchOptions;
@@ -17,7 +23,7 @@ interface RunnerDeps {
 
 /** Probes and measures scenarios with the run's generator settings. */
 export function createScenarioRunner({ generator, options, stamp, say }: RunnerDeps) {
-  let baselineResult: LoadResult | undefined;
+  let baselineResult: ScenarioOutcome | undefined;
   // Unique per run and scenario, so that `{n}` bodies never repeat an email of an earlier run.
   const runTag = Date.parse(`${stamp.slice(0, 10)}T${stamp.slice(11, 19).replaceAll("-", ":")}Z`).toString(36);
   const tag = (id: string) => `${runTag}-${id}`;
@@ -31,44 +37,52 @@ export function createScenarioRunner({ generator, options, stamp, say }: RunnerD
     uniqueTag: tag(scenario.id),
   });
 
+  /** One measured run, with the server's CPU time per request over the measured part. */
+  async function measure(scenario: Scenario, server: Target) {
+    let cpuAtStart = server.cpuMs();
+    const result = await generator.run(
+      spec(scenario, server.base, options.durationSeconds, options.warmupSeconds),
+      () => {
+        cpuAtStart = server.cpuMs();
+      },
+    );
+    const cpuUsPerRequest = result.total > 0 ? ((server.cpuMs() - cpuAtStart) * 1000) / result.total : undefined;
+    say(
+      `  ${Math.round(result.requestsPerSec).toLocaleString("en-US")} req/s, p99 ${result.latencyP99Ms} ms, ` +
+        `${cpuUsPerRequest?.toFixed(0) ?? "?"} µs server CPU per request`,
+    );
+    return { id: scenario.id, title: scenario.title, status: "measured" as const, result, cpuUsPerRequest };
+  }
+
   return {
     /** Measures the baseline; returns its requests/s. */
-    async measureBaseline(scenario: Scenario, base: string): Promise<number> {
+    async measureBaseline(scenario: Scenario, server: Target): Promise<number> {
       say(`▶ ${scenario.title}`);
-      const result = await generator.run(spec(scenario, base, options.durationSeconds, options.warmupSeconds));
-      say(`  ${Math.round(result.requestsPerSec).toLocaleString("en-US")} req/s`);
-      baselineResult ??= result;
-      return result.requestsPerSec;
+      const outcome = await measure(scenario, server);
+      baselineResult ??= outcome;
+      return outcome.result.requestsPerSec;
     },
 
     /** The baseline row of the table: its first run's latencies, the mean of its runs' throughput. */
     baselineOutcome(meanRequestsPerSec: number): ScenarioOutcome {
-      const result = baselineResult && { ...baselineResult, requestsPerSec: meanRequestsPerSec };
-      return {
-        id: "baseline",
-        title: "baseline: raw Bun.serve JSON",
-        status: result ? "measured" : "failed",
-        result,
-        ratio: 1,
-      };
+      if (!baselineResult) return { id: "baseline", title: "baseline", status: "failed", note: "not measured" };
+      const result = { ...baselineResult.result, requestsPerSec: meanRequestsPerSec } as LoadResult;
+      return { ...baselineResult, id: "baseline", result, ratio: 1 };
     },
 
     /** A 404 on the probe means the route is not built yet: reported, not measured, not a failure. */
-    async run(scenario: Scenario, base: string): Promise<ScenarioOutcome> {
-      const outcome = { id: scenario.id, title: scenario.title };
+    async run(scenario: Scenario, server: Target): Promise<ScenarioOutcome> {
       const first = scenario.requests[0];
-      const status = first ? await probe(base, first, tag(scenario.id)) : 0;
+      const status = first ? await probe(server.base, first, tag(scenario.id)) : 0;
       if (status === 404) {
         say(`▷ ${scenario.title}: not available yet (404)`);
-        return { ...outcome, status: "unavailable", note: "404" };
+        return { id: scenario.id, title: scenario.title, status: "unavailable", note: "404" };
       }
       say(`▶ ${scenario.title}${status >= 300 ? ` (probe answered ${status})` : ""}`);
       try {
-        const result = await generator.run(spec(scenario, base, options.durationSeconds, options.warmupSeconds));
-        say(`  ${Math.round(result.requestsPerSec).toLocaleString("en-US")} req/s, p99 ${result.latencyP99Ms} ms`);
-        return { ...outcome, status: "measured", result };
+        return await measure(scenario, server);
       } catch (error) {
-        return { ...outcome, status: "failed", note: (error as Error).message };
+        return { id: scenario.id, title: scenario.title, status: "failed", note: (error as Error).message };
       }
     },
 

@@ -10,6 +10,8 @@ export interface ScenarioOutcome {
   result?: LoadResult;
   /** requests/s over the baseline's of the same run. */
   ratio?: number;
+  /** Server CPU time per request during the measured run: the cost, whatever else the machine did. */
+  cpuUsPerRequest?: number;
 }
 
 export interface MemoryFacts {

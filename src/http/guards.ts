@@ -4,7 +4,7 @@ import type { Authenticator } from "../modules/auth/authenticator";
 import { authGuard } from "../modules/auth/guard";
 import type { Metrics } from "../observability/metrics";
 import type { RateLimiter } from "../ratelimit/limiter";
-import { rateLimitPlugin } from "./rate-limit";
+import { createLimitCounter, rateLimitPlugin } from "./rate-limit";
 
 /**
  * The route options every feature module may use: `auth` (role) and `rateLimit` (policy).
@@ -17,8 +17,9 @@ export function createGuards(deps: {
   metrics?: Metrics;
 }) {
   const onRefused = (policy: string) => deps.metrics?.rateLimitRejections.inc({ policy });
+  const count = createLimitCounter(deps.limiter, deps.config, { onRefused });
   return new Elysia({ name: "guards" })
-    .use(authGuard(deps.authenticator))
+    .use(authGuard(deps.authenticator, (request, headers) => count(request, headers, "general")))
     .use(rateLimitPlugin(deps.limiter, deps.config, { onRefused }));
 }
 

@@ -28,29 +28,41 @@ export function rateLimitPlugin(
   config: Config,
   options: RateLimitPluginOptions = {},
 ) {
-  const windows = Object.fromEntries(policyNames.map((name) => [name, windowSeconds(config.rateLimits[name])]));
+  const count = createLimitCounter(limiter, config, options);
   return new Elysia({ name: "rate-limit" }).macro({
     rateLimit: (policy: PolicyName) => ({
-      async beforeHandle({ request, set }) {
-        const state = requestState(request);
-        if (!state || !limiter) return;
-        const counted = state.rateLimits;
-        const wanted: PolicyName[] = counted || policy === "general" ? [policy] : ["general", policy];
-        const pending = wanted.filter((name) => !counted?.some((entry) => entry.name === name));
-        if (pending.length === 0) return;
-        state.rateLimits = counted ?? [];
-
-        const decision = await limiter.consume(rateLimitKey(state), pending);
-        state.rateLimits = [...state.rateLimits, ...decision.policies];
-        Object.assign(set.headers, rateLimitHeaders(state.rateLimits, windows));
-        if (!decision.allowed) {
-          options.onRefused?.(decision.tightest.name);
-          const wait = decision.tightest.retryAfter ?? 1;
-          throw httpError(429, tooManyRequests, { headers: { "retry-after": String(wait) } });
-        }
-      },
+      beforeHandle: ({ request, set }) => count(request, set.headers, policy),
     }),
   });
+}
+
+export type LimitCounter = ReturnType<typeof createLimitCounter>;
+
+/**
+ * Counts one request against `policy` (and general, if not counted yet), sets the headers, and
+ * throws 429 when a policy is exhausted. Also used by the auth guard, so that requests refused
+ * with 401/403 are counted and carry the headers too: bad tokens cannot be tried unlimited.
+ */
+export function createLimitCounter(limiter: RateLimiter | undefined, config: Config, options: RateLimitPluginOptions) {
+  const windows = Object.fromEntries(policyNames.map((name) => [name, windowSeconds(config.rateLimits[name])]));
+  return async (request: Request, headers: Record<string, unknown>, policy: PolicyName): Promise<void> => {
+    const state = requestState(request);
+    if (!state || !limiter) return;
+    const counted = state.rateLimits;
+    const wanted: PolicyName[] = counted || policy === "general" ? [policy] : ["general", policy];
+    const pending = wanted.filter((name) => !counted?.some((entry) => entry.name === name));
+    if (pending.length === 0) return;
+    state.rateLimits = counted ?? [];
+
+    const decision = await limiter.consume(rateLimitKey(state), pending);
+    state.rateLimits = [...state.rateLimits, ...decision.policies];
+    Object.assign(headers, rateLimitHeaders(state.rateLimits, windows));
+    if (!decision.allowed) {
+      options.onRefused?.(decision.tightest.name);
+      const wait = decision.tightest.retryAfter ?? 1;
+      throw httpError(429, tooManyRequests, { headers: { "retry-after": String(wait) } });
+    }
+  };
 }
 
 /**

@@ -42,8 +42,6 @@ export function createMailer(config: Pick<Config, "smtp" | "env">, logger: Logge
 export interface SmtpMailerOptions {
   url: string;
   from: string;
-  /** Extra nodemailer SMTP options (tests: ignoreTLS). */
-  transport?: Record<string, unknown>;
 }
 
 export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
@@ -60,7 +58,6 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
     // Message content never reads local files or fetches URLs.
     disableFileAccess: true,
     disableUrlAccess: true,
-    ...options.transport,
   });
   return {
     kind: "smtp",

@@ -19,9 +19,17 @@ const statuses = "new, contacted, qualified, proposal, won, lost";
 /** Bodies that break one field rule each, and what the 422 says about them. */
 const invalidFields: [string, Record<string, unknown>, Record<string, string[]>][] = [
   ["an email that is not one", { email: "not-an-email" }, { email: ["Invalid email format"] }],
-  ["an email over 254 characters", { email: `${"a".repeat(250)}@x.io` }, { email: ["Email must be at most 254 characters"] }],
+  [
+    "an email over 254 characters",
+    { email: `${"a".repeat(250)}@x.io` },
+    { email: ["Email must be at most 254 characters"] },
+  ],
   ["an empty first name", { firstName: "" }, { firstName: ["First name must not be empty"] }],
-  ["a last name over 100 characters", { lastName: "x".repeat(101) }, { lastName: ["Last name must be at most 100 characters"] }],
+  [
+    "a last name over 100 characters",
+    { lastName: "x".repeat(101) },
+    { lastName: ["Last name must be at most 100 characters"] },
+  ],
   ["a company that is not text", { company: 42 }, { company: ["Company must be a string"] }],
   ["a title over 200 characters", { title: "x".repeat(201) }, { title: ["Title must be at most 200 characters"] }],
   [
@@ -42,7 +50,11 @@ const invalidFields: [string, Record<string, unknown>, Record<string, string[]>]
   ["21 tags", { tags: Array.from({ length: 21 }, (_, i) => `t${i}`) }, { tags: ["Tags must have at most 20 items"] }],
   ["an empty tag", { tags: ["ok", ""] }, { "tags.1": ["Tags item 2 must not be empty"] }],
   ["a tag over 40 characters", { tags: ["x".repeat(41)] }, { "tags.0": ["Tags item 1 must be at most 40 characters"] }],
-  ["notes over 10,000 characters", { notes: "x".repeat(10_001) }, { notes: ["Notes must be at most 10000 characters"] }],
+  [
+    "notes over 10,000 characters",
+    { notes: "x".repeat(10_001) },
+    { notes: ["Notes must be at most 10000 characters"] },
+  ],
 ];
 
 describe.each(dialects)("prospects on %s", (dialect) => {
@@ -54,7 +66,8 @@ describe.each(dialects)("prospects on %s", (dialect) => {
     expect(response.status).toBe(201);
     return (await json<{ data: Prospect }>(response)).data;
   };
-  const read = async (id: string) => (await json<{ data: Prospect }>(await s.call("GET", `/api/v1/prospects/${id}`, s.as.viewer))).data;
+  const read = async (id: string) =>
+    (await json<{ data: Prospect }>(await s.call("GET", `/api/v1/prospects/${id}`, s.as.viewer))).data;
 
   beforeAll(async () => {
     s = await setupProspects(dialect);
@@ -207,7 +220,10 @@ describe.each(dialects)("prospects on %s", (dialect) => {
 
   test("PATCH with null clears a field, and with an empty body changes nothing", async () => {
     const prospect = await create({ notes: "call back", ownerId: s.org.admin.id });
-    const cleared = await s.call("PATCH", `/api/v1/prospects/${prospect.id}`, s.as.user, { notes: null, ownerId: null });
+    const cleared = await s.call("PATCH", `/api/v1/prospects/${prospect.id}`, s.as.user, {
+      notes: null,
+      ownerId: null,
+    });
     expect((await json<{ data: Prospect }>(cleared)).data).toMatchObject({ notes: null, ownerId: null });
     const unchanged = await s.call("PATCH", `/api/v1/prospects/${prospect.id}`, s.as.user, {});
     expect(unchanged.status).toBe(200);
@@ -218,7 +234,9 @@ describe.each(dialects)("prospects on %s", (dialect) => {
     const first = await create({});
     const second = await create({});
     const response = await s.call("PATCH", `/api/v1/prospects/${second.id}`, s.as.user, { email: first.email });
-    expect((await expectErrorEnvelope(response, 409, "Conflict")).message).toBe("A prospect with this email already exists");
+    expect((await expectErrorEnvelope(response, 409, "Conflict")).message).toBe(
+      "A prospect with this email already exists",
+    );
   });
 
   test("DELETE removes the prospect; reading it afterwards is 404", async () => {
@@ -273,7 +291,11 @@ describe.each(dialects)("prospects on %s", (dialect) => {
       ["POST", "/api/v1/prospects"],
       ["GET", `/api/v1/prospects/${Bun.randomUUIDv7()}`],
     ] as const) {
-      await expectErrorEnvelope(await s.call(method, path, {}, method === "POST" ? { email: nextEmail() } : undefined), 401, "Unauthorized");
+      await expectErrorEnvelope(
+        await s.call(method, path, {}, method === "POST" ? { email: nextEmail() } : undefined),
+        401,
+        "Unauthorized",
+      );
     }
   });
 });

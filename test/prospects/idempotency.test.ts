@@ -42,7 +42,9 @@ describe.each(dialects)("Idempotency-Key on POST /prospects on %s", (dialect) =>
     const response = await post(key, { email: `${key}-other@example.com` });
     const body = await expectErrorEnvelope(response, 422, "ValidationError");
     expect(body.message).toBe("This Idempotency-Key was already used with a different request");
-    expect(body.errors).toEqual({ "idempotency-key": ["This Idempotency-Key was already used with a different request"] });
+    expect(body.errors).toEqual({
+      "idempotency-key": ["This Idempotency-Key was already used with a different request"],
+    });
     expect(await countByEmail(`${key}-other@example.com`)).toBe(0);
   });
 
@@ -150,7 +152,10 @@ describe.each(dialects)("Idempotency-Key on POST /prospects on %s", (dialect) =>
         insert into idempotency_keys (principal, key, request_hash, created_at)
         values (${key.principal}, ${key.key}, ${key.fingerprint}, ${new Date().toISOString()})`;
       const started = Date.now();
-      await expect(idempotency.run(key, response({}))).rejects.toMatchObject({ status: 409, message: inProgressMessage });
+      await expect(idempotency.run(key, response({}))).rejects.toMatchObject({
+        status: 409,
+        message: inProgressMessage,
+      });
       expect(Date.now() - started).toBeGreaterThanOrEqual(150);
     });
 

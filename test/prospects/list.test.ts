@@ -5,6 +5,7 @@ import { dialects } from "../helpers/database";
 import { insertProspects, json, type ProspectSeed, type ProspectsSetup, setupProspects } from "./support";
 
 interface Listed {
+  success: boolean;
   data: { id: string; email: string; score: number; createdAt: string; status: string; tags: string[] }[];
   meta: { limit: number; nextCursor: string | null; hasMore: boolean };
 }
@@ -83,8 +84,16 @@ describe.each(dialects)("listing prospects on %s", (dialect) => {
     ["status", "?status=won", (row: ProspectSeed) => row.status === "won"],
     ["ownerId", () => `?ownerId=${s.org.admin.id}`, (row: ProspectSeed) => row.ownerId === s.org.admin.id],
     ["tag", "?tag=vip", (row: ProspectSeed) => row.tags?.includes("vip") === true],
-    ["createdAfter (inclusive)", "?createdAfter=2026-02-01T00:00:00.000Z", (row: ProspectSeed) => row.createdAt! >= "2026-02-01"],
-    ["createdBefore (exclusive)", "?createdBefore=2026-01-10T00:00:00Z", (row: ProspectSeed) => row.createdAt! < "2026-01-10"],
+    [
+      "createdAfter (inclusive)",
+      "?createdAfter=2026-02-01T00:00:00.000Z",
+      (row: ProspectSeed) => row.createdAt! >= "2026-02-01",
+    ],
+    [
+      "createdBefore (exclusive)",
+      "?createdBefore=2026-01-10T00:00:00Z",
+      (row: ProspectSeed) => row.createdAt! < "2026-01-10",
+    ],
     [
       "a time zone offset",
       "?createdAfter=2026-01-05T02:00:00%2B02:00",
@@ -92,7 +101,8 @@ describe.each(dialects)("listing prospects on %s", (dialect) => {
     ],
     [
       "every filter at once",
-      () => `?status=new&tag=vip&ownerId=${s.org.user.id}&createdAfter=2026-01-02T00:00:00Z&createdBefore=2026-02-20T00:00:00Z`,
+      () =>
+        `?status=new&tag=vip&ownerId=${s.org.user.id}&createdAfter=2026-01-02T00:00:00Z&createdBefore=2026-02-20T00:00:00Z`,
       (row: ProspectSeed) =>
         row.status === "new" &&
         row.tags?.includes("vip") === true &&
@@ -108,7 +118,11 @@ describe.each(dialects)("listing prospects on %s", (dialect) => {
   });
 
   test("a filter that matches nothing is an empty page, not an error", async () => {
-    expect(await list("?tag=nobody")).toEqual({ success: true, data: [], meta: { limit: 20, nextCursor: null, hasMore: false } });
+    expect(await list("?tag=nobody")).toEqual({
+      success: true,
+      data: [],
+      meta: { limit: 20, nextCursor: null, hasMore: false },
+    });
   });
 
   test("limit 1 and 100 are accepted", async () => {
@@ -124,9 +138,21 @@ describe.each(dialects)("listing prospects on %s", (dialect) => {
     ["a limit that is no number", "?limit=many", { limit: ["Limit must be a whole number between 1 and 100"] }],
     ["a fractional limit", "?limit=2.5", { limit: ["Limit must be a whole number between 1 and 100"] }],
     ["an unknown sort", "?sort=name", { sort: ["Sort must be one of: createdAt, -createdAt, score, -score"] }],
-    ["an unknown status", "?status=closed", { status: ["Status must be one of: new, contacted, qualified, proposal, won, lost"] }],
-    ["a createdAfter that is no date-time", "?createdAfter=yesterday", { createdAfter: ["Created after must be an ISO 8601 date-time"] }],
-    ["a createdBefore that is a date only", "?createdBefore=2026-01-01", { createdBefore: ["Created before must be an ISO 8601 date-time"] }],
+    [
+      "an unknown status",
+      "?status=closed",
+      { status: ["Status must be one of: new, contacted, qualified, proposal, won, lost"] },
+    ],
+    [
+      "a createdAfter that is no date-time",
+      "?createdAfter=yesterday",
+      { createdAfter: ["Created after must be an ISO 8601 date-time"] },
+    ],
+    [
+      "a createdBefore that is a date only",
+      "?createdBefore=2026-01-01",
+      { createdBefore: ["Created before must be an ISO 8601 date-time"] },
+    ],
     [
       "a createdAfter without a time zone",
       "?createdAfter=2026-01-01T10:00:00",
@@ -139,15 +165,27 @@ describe.each(dialects)("listing prospects on %s", (dialect) => {
     ],
     ["a tag over 40 characters", `?tag=${"x".repeat(41)}`, { tag: ["Tag must be at most 40 characters"] }],
     ["a cursor that is not one", "?cursor=not-a-cursor", { cursor: ["is not a cursor of this list"] }],
-    ["a cursor of another list", `?cursor=${encodeCursor(["2026-01-01T00:00:00.000Z", "x"])}`, { cursor: ["is not a cursor of this list"] }],
+    [
+      "a cursor of another list",
+      `?cursor=${encodeCursor(["2026-01-01T00:00:00.000Z", "x"])}`,
+      { cursor: ["is not a cursor of this list"] },
+    ],
     [
       "a cursor whose date was tampered with",
       `?cursor=${encodeCursor(["-createdAt", "not a date", "x"])}`,
       { cursor: ["is not a cursor of this list"] },
     ],
-    ["a cursor whose score is not whole", `?sort=score&cursor=${encodeCursor(["score", 2.5, "x"])}`, { cursor: ["is not a cursor of this list"] }],
+    [
+      "a cursor whose score is not whole",
+      `?sort=score&cursor=${encodeCursor(["score", 2.5, "x"])}`,
+      { cursor: ["is not a cursor of this list"] },
+    ],
   ])("refuses %s with the 422 envelope", async (_, query, errors) => {
-    const body = await expectErrorEnvelope(await s.call("GET", `/api/v1/prospects${query}`, s.as.viewer), 422, "ValidationError");
+    const body = await expectErrorEnvelope(
+      await s.call("GET", `/api/v1/prospects${query}`, s.as.viewer),
+      422,
+      "ValidationError",
+    );
     expect(body.errors).toEqual(errors);
   });
 

@@ -2,7 +2,14 @@ import type { App } from "../../src/app";
 import type { Database, Dialect } from "../../src/db/database";
 import { buildTestApp } from "../helpers/app";
 import { createTestDatabase, type TestDatabase } from "../helpers/database";
-import { bearer, cheapHashEnv, jsonRequest, login, type SeededOrganization, seedOrganization } from "../helpers/fixtures";
+import {
+  bearer,
+  cheapHashEnv,
+  jsonRequest,
+  login,
+  type SeededOrganization,
+  seedOrganization,
+} from "../helpers/fixtures";
 
 export interface ProspectsSetup {
   database: TestDatabase;
@@ -10,7 +17,12 @@ export interface ProspectsSetup {
   org: SeededOrganization;
   other: SeededOrganization;
   /** Authorization headers of the organization's admin, user and viewer, and of the other organization's user. */
-  as: { admin: Record<string, string>; user: Record<string, string>; viewer: Record<string, string>; other: Record<string, string> };
+  as: {
+    admin: Record<string, string>;
+    user: Record<string, string>;
+    viewer: Record<string, string>;
+    other: Record<string, string>;
+  };
   /** A JSON request through the app. */
   call(method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<Response>;
 }

@@ -23,7 +23,12 @@ interface Result {
   meta: { limit: number; nextCursor: string | null; hasMore: boolean };
 }
 
-const accented = { id: "00000000-0000-7000-9000-000000000010", email: "x1@example.com", lastName: "Núñez", company: "Ibérica Óptica" };
+const accented = {
+  id: "00000000-0000-7000-9000-000000000010",
+  email: "x1@example.com",
+  lastName: "Núñez",
+  company: "Ibérica Óptica",
+};
 
 /** The words of a hit, folded as search folds them. */
 const words = (hit: Hit) =>
@@ -161,12 +166,28 @@ describe.each(dialects)("search on %s", (dialect) => {
   test.each([
     ["no q", "limit=5", { q: ["q must be the text to search for, 1 to 200 characters"] }],
     ["an empty q", "q=", { q: ["q must be the text to search for, 1 to 200 characters"] }],
-    ["a q over 200 characters", `q=${"a".repeat(201)}`, { q: ["q must be the text to search for, 1 to 200 characters"] }],
-    ["a q of operators only", `q=${encodeURIComponent('*"()&|!:')}`, { q: ["q must contain at least one letter or digit"] }],
+    [
+      "a q over 200 characters",
+      `q=${"a".repeat(201)}`,
+      { q: ["q must be the text to search for, 1 to 200 characters"] },
+    ],
+    [
+      "a q of operators only",
+      `q=${encodeURIComponent('*"()&|!:')}`,
+      { q: ["q must contain at least one letter or digit"] },
+    ],
     ["limit 101", "q=acme&limit=101", { limit: ["Limit must be a whole number between 1 and 100"] }],
     ["a cursor that is not one", "q=acme&cursor=xyz", { cursor: ["is not a cursor of this list"] }],
-    ["a cursor of another search", `q=acme&cursor=${encodeCursor(["search", "other", 20])}`, { cursor: ["is not a cursor of this search"] }],
-    ["a cursor of the prospect list", `q=acme&cursor=${encodeCursor(["-createdAt", "2026-01-01T00:00:00.000Z", "x"])}`, { cursor: ["is not a cursor of this list"] }],
+    [
+      "a cursor of another search",
+      `q=acme&cursor=${encodeCursor(["search", "other", 20])}`,
+      { cursor: ["is not a cursor of this search"] },
+    ],
+    [
+      "a cursor of the prospect list",
+      `q=acme&cursor=${encodeCursor(["-createdAt", "2026-01-01T00:00:00.000Z", "x"])}`,
+      { cursor: ["is not a cursor of this list"] },
+    ],
   ])("refuses %s with the 422 envelope", async (_, query, errors) => {
     const response = await s.call("GET", `/api/v1/search?${query}`, s.as.viewer);
     expect((await expectErrorEnvelope(response, 422, "ValidationError")).errors).toEqual(errors);

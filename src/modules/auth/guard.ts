@@ -11,17 +11,27 @@ export const securityRequirement: Array<Record<string, string[]>> = [{ bearer: [
  * The `auth` route option: `{ auth: "viewer" | "user" | "admin" }` requires a principal with at
  * least that role and puts it in the context as `principal`.
  */
-export function authGuard(authenticator: Authenticator) {
+export function authGuard(
+  authenticator: Authenticator,
+  countRefusal?: (request: Request, headers: Record<string, unknown>) => Promise<void>,
+) {
   return new Elysia({ name: "auth-guard" }).macro({
     auth: (minimum: Role) => ({
       detail: { security: securityRequirement },
-      async resolve({ request }): Promise<{ principal: Principal }> {
-        const principal = await authenticator.authenticate(request.headers.get("authorization"));
-        if (!principal) throw missingCredentials();
+      async resolve({ request, set }): Promise<{ principal: Principal }> {
         const state = requestState(request);
-        if (state) state.principal = principal;
-        if (!roleAtLeast(principal.role, minimum)) {
-          throw httpError(403, `This action requires the ${minimum} role or above`);
+        let principal: Principal | undefined;
+        try {
+          principal = await authenticator.authenticate(request.headers.get("authorization"));
+          if (!principal) throw missingCredentials();
+          if (state) state.principal = principal;
+          if (!roleAtLeast(principal.role, minimum)) {
+            throw httpError(403, `This action requires the ${minimum} role or above`);
+          }
+        } catch (error) {
+          // A refused request still counts (by address when anonymous): guessing tokens is limited too.
+          await countRefusal?.(request, set.headers);
+          throw error;
         }
         return { principal };
       },

@@ -2,7 +2,7 @@ import { t } from "elysia";
 import { pageQuery } from "../../http/pagination";
 
 /** No control characters: a CR or LF in a header value could add headers or recipients. */
-export const singleLinePattern = "^[^\\u0000-\\u001f\\u007f]*$";
+const singleLinePattern = "^[^\\u0000-\\u001f\\u007f]*$";
 
 export const createEmailBody = t.Object({
   prospectId: t.String({ minLength: 1, maxLength: 64 }),
