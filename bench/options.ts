@@ -17,6 +17,8 @@ export interface BenchOptions {
   clusterWorkers: number;
   postgresUrl: string;
   redisUrl: string;
+  /** Extra settings for the API (experiments: what does the access log cost?); empty value = unset. */
+  env: Record<string, string>;
 }
 
 export const usage = `npm run bench [-- options]
@@ -28,7 +30,9 @@ export const usage = `npm run bench [-- options]
   --connections=N       default 50 (the targets assume 50)
   --duration=S          seconds per scenario (default 10, quick 4)
   --postgres=URL        admin URL of the Postgres to create bench_<timestamp> on
-  --redis=URL           default redis://127.0.0.1:6379`;
+  --redis=URL           default redis://127.0.0.1:6379
+  --env=KEY=VALUE       an extra API setting for an experiment, e.g. --env=LOG_FORMAT=none (repeatable;
+                        KEY= removes a setting); targets still apply`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -42,6 +46,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       duration: { type: "string" },
       postgres: { type: "string" },
       redis: { type: "string" },
+      env: { type: "string", multiple: true },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -67,6 +72,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     clusterWorkers: 2,
     postgresUrl: values.postgres ?? process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
     redisUrl: values.redis ?? process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379",
+    env: Object.fromEntries((values.env ?? []).map(setting)),
   };
 }
 
@@ -75,4 +81,10 @@ function positive(flag: string, raw: string | undefined, fallback: number): numb
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1) throw new Error(`${flag} must be a whole number ≥ 1`);
   return value;
+}
+
+function setting(raw: string): [string, string] {
+  const at = raw.indexOf("=");
+  if (at < 1) throw new Error(`--env=${raw}: expected KEY=VALUE`);
+  return [raw.slice(0, at), raw.slice(at + 1)];
 }

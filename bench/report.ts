@@ -5,7 +5,14 @@ export interface RunReport {
   stamp: string;
   mode: "quick" | "full";
   machine: { cpus: number; pinned: boolean; loadAverageAtStart?: number; bun: string; generator: string };
-  settings: { connections: number; durationSeconds: number; warmupSeconds: number; soakSeconds: number };
+  settings: {
+    connections: number;
+    durationSeconds: number;
+    warmupSeconds: number;
+    soakSeconds: number;
+    /** --env settings of an experiment; empty for a standard run. */
+    overrides: Record<string, string>;
+  };
   baselineRuns: number[];
   outcomes: ScenarioOutcome[];
   memory: MemoryFacts;
@@ -70,7 +77,12 @@ export function markdownReport(report: RunReport): string {
       `load average at start ${machine.loadAverageAtStart ?? "?"}; Bun ${machine.bun}, autocannon on ${machine.generator}; ` +
       `${settings.connections} connections, ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s per scenario` +
       `${settings.soakSeconds > 0 ? `, ${settings.soakSeconds} s soak` : ""}. ` +
-      `Baseline runs: ${report.baselineRuns.map((r) => Math.round(r).toLocaleString("en-US")).join(", ")} req/s.`,
+      `Baseline runs: ${report.baselineRuns.map((r) => Math.round(r).toLocaleString("en-US")).join(", ")} req/s.` +
+      (Object.keys(settings.overrides).length > 0
+        ? ` Experiment settings: ${Object.entries(settings.overrides)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(" ")}.`
+        : ""),
     "",
     header,
     rule,

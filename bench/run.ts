@@ -47,7 +47,7 @@ const profileDir = options.profile ? join(logDir, "profiles") : undefined;
 try {
   baselineRuns.push(await runner.measureBaseline(baselineScenario, baseline));
   const database = await createBenchDatabase(options.postgresUrl, stamp);
-  const env = apiEnvironment({ databaseUrl: database.url, redisUrl: options.redisUrl, stamp });
+  const env = withOverrides(apiEnvironment({ databaseUrl: database.url, redisUrl: options.redisUrl, stamp }));
   try {
     say(`seeding ${database.name}: an organization, its admin and user, ${options.prospects} prospects`);
     const accounts = await seedBenchDatabase(database.url, options.prospects);
@@ -80,7 +80,7 @@ try {
   } finally {
     await database.drop();
     const redis = new Redis(options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 });
-    await deleteRedisKeys(redis, env.RATE_LIMIT_PREFIX as string).catch(() => 0);
+    await deleteRedisKeys(redis, `bench:${stamp}:`).catch(() => 0);
     redis.disconnect();
   }
 } finally {
@@ -109,6 +109,7 @@ const report: RunReport = {
     durationSeconds: options.durationSeconds,
     warmupSeconds: options.warmupSeconds,
     soakSeconds: options.soakSeconds,
+    overrides: options.env,
   },
   baselineRuns,
   outcomes: all,
@@ -158,4 +159,11 @@ function printProfile(path: string, requests: number) {
   if (!existsSync(path)) return say(`no profile at ${path}`);
   say(`\nCPU profile of the API (${path}):`);
   say(formatSummary(summarizeProfile(path, 30), requests));
+}
+
+/** The API's settings with --env overrides applied; an empty value removes the setting. */
+function withOverrides(base: Record<string, string>): Record<string, string> {
+  const merged = { ...base, ...options.env };
+  for (const [key, value] of Object.entries(merged)) if (value === "") delete merged[key];
+  return merged;
 }

@@ -4,10 +4,11 @@ import { createRateLimiter } from "../../src/ratelimit/limiter";
 import { buildTestApp, expectErrorEnvelope, testConfig } from "../helpers/app";
 import { createTestDatabase } from "../helpers/database";
 
+const database = await createTestDatabase("sqlite");
+
 describe("requests refused by auth are counted too", () => {
   const config = testConfig({ RATE_LIMIT_MAX: "3" });
   const limiter = createRateLimiter({ config, logger: createMemoryLogger() });
-  const database = await createTestDatabase("sqlite");
   const { app } = buildTestApp({ deps: { config, limiter, db: database.db } });
   afterAll(() => database.drop());
   const me = (authorization?: string) =>
