@@ -49,23 +49,29 @@ export function createEmailWorker(options: EmailWorkerOptions): EmailWorker {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let pass: Promise<void> | undefined;
 
-  const deliver = async (email: ClaimedEmail) => {
-    try {
-      const { messageId } = await withTimeout(mailer.send(email), sendTimeoutMs);
-      await outbox.markSent(email, messageId, new Date());
-    } catch (error) {
-      const failure = describeDeliveryFailure(error);
-      const now = new Date();
-      const fields = { emailId: email.id, attempts: email.attempts, error: failure.message };
-      if (failure.permanent || email.attempts >= maxAttempts) {
-        logger.warn("email failed", fields);
-        await outbox.markFailed(email, failure.message, now);
-      } else {
-        const delay = retryBaseMs * 2 ** (email.attempts - 1);
-        logger.warn("email delivery will be retried", { ...fields, delayMs: delay });
-        await outbox.retryLater(email, failure.message, new Date(now.getTime() + delay), now);
-      }
+  const recordFailure = async (email: ClaimedEmail, error: unknown) => {
+    const failure = describeDeliveryFailure(error);
+    const now = new Date();
+    const fields = { emailId: email.id, attempts: email.attempts, error: failure.message };
+    if (failure.permanent || email.attempts >= maxAttempts) {
+      logger.warn("email failed", fields);
+      await outbox.markFailed(email, failure.message, now);
+      return;
     }
+    const delay = retryBaseMs * 2 ** (email.attempts - 1);
+    logger.warn("email delivery will be retried", { ...fields, delayMs: delay });
+    await outbox.retryLater(email, failure.message, new Date(now.getTime() + delay), now);
+  };
+
+  const deliver = async (email: ClaimedEmail) => {
+    let messageId: string;
+    try {
+      ({ messageId } = await withTimeout(mailer.send(email), sendTimeoutMs));
+    } catch (error) {
+      return recordFailure(email, error);
+    }
+    // Outside the try: a failure to record a sent email must not count as a failed send and retry it.
+    await outbox.markSent(email, messageId, new Date());
   };
 
   const runOnce = async () => {
@@ -74,8 +80,9 @@ export function createEmailWorker(options: EmailWorkerOptions): EmailWorker {
     const results = await Promise.allSettled(batch.map(deliver));
     for (const result of results) {
       // The send happened (or failed) but its outcome was not recorded: the lock's expiry retries it.
-      if (result.status === "rejected")
+      if (result.status === "rejected") {
         logger.error("could not record an email's delivery", { error: String(result.reason) });
+      }
     }
     return batch.length;
   };

@@ -1,4 +1,5 @@
 import type { Config } from "../config";
+import { withTimeout } from "../lib/timeout";
 import type { UsageRow } from "../modules/usage/repository";
 import type { AccessRecord, ResponseObserver } from "./access-log";
 import type { Logger } from "./logger";
@@ -29,6 +30,8 @@ export interface UsageRecorderOptions {
   insert: (rows: readonly UsageRow[]) => Promise<void>;
   settings: Config["usage"];
   logger: Logger;
+  /** How long close() waits for the last insert; default 5 s. */
+  closeTimeoutMs?: number;
 }
 
 const recordedPrefix = "/api/v1/";
@@ -42,7 +45,7 @@ const recordedPrefix = "/api/v1/";
  * template to group by and no principal, and a scanner would otherwise fill the buffer.
  */
 export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorder {
-  const { insert, settings, logger } = options;
+  const { insert, settings, logger, closeTimeoutMs = 5000 } = options;
   let buffer: UsageRow[] = [];
   let inFlight = 0;
   let writing: Promise<void> | undefined;
@@ -119,8 +122,10 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
     flush,
     async close() {
       clearInterval(timer);
-      await flush();
-      if (buffer.length > 0) logger.error("usage rows lost at shutdown: database unavailable", { rows: buffer.length });
+      // A database that stopped answering must not hold shutdown: give up after closeTimeoutMs.
+      await withTimeout(flush(), closeTimeoutMs).catch(() => {});
+      const left = buffer.length + inFlight;
+      if (left > 0) logger.error("usage rows lost at shutdown: database unavailable", { rows: left });
     },
     stats: () => ({ buffered: buffer.length + inFlight, ...totals }),
   };

@@ -9,6 +9,7 @@ import { buildTestApp } from "../helpers/app";
 import { createTestDatabase, dialects, type TestDatabase } from "../helpers/database";
 import { jsonRequest } from "../helpers/fixtures";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy";
+import { startStallProxy } from "../ratelimit/stall-proxy";
 
 const settings: Config["usage"] = { enabled: true, bufferMax: 25, flushIntervalMs: 60_000, batchSize: 500 };
 
@@ -97,5 +98,38 @@ describe.skipIf(!dialects.includes("postgres"))("api_usage rows while Postgres i
     expect(await storedIds()).toEqual(sent.slice(0, 25).sort());
     expect(toNumber((await database.db.sql`SELECT COUNT(*) AS n FROM api_usage`)[0].n)).toBe(25);
     await recorder.close();
+  });
+
+  test("gives up at shutdown on a database that stopped answering, and says how many rows were lost", async () => {
+    const url = new URL(database.url);
+    const stall = await startStallProxy(url.hostname, Number(url.port || 5432));
+    url.hostname = "127.0.0.1";
+    url.port = String(stall.port);
+    const stalled = openDatabase(url.toString(), { poolMax: 1 });
+    await stalled.sql`SELECT 1`;
+    const logger = createMemoryLogger();
+    const recorder = createUsageRecorder({
+      insert: createUsageRepository(stalled).insertMany,
+      settings,
+      logger,
+      closeTimeoutMs: 200,
+    });
+    const { app } = buildTestApp({ deps: { db: database.db, observers: [recorder.observe] } });
+    for (let i = 0; i < 3; i++) await app.handle(jsonRequest("GET", "/api/v1/me"));
+    await Bun.sleep(5);
+
+    stall.stall();
+    const started = performance.now();
+    await recorder.close();
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(logger.lines).toContainEqual({
+      level: "error",
+      msg: "usage rows lost at shutdown: database unavailable",
+      rows: 3,
+    });
+
+    stall.resume();
+    await stalled.close();
+    await stall.close();
   });
 });

@@ -90,56 +90,37 @@ describe.each(dialects)("api_usage rows on %s", (dialect) => {
 
     const groups = await database.db.sql`
       SELECT endpoint, method, status_code, user_id, organization_id, api_key_id, COUNT(*) AS n
-      FROM api_usage GROUP BY endpoint, method, status_code, user_id, organization_id, api_key_id
-      ORDER BY endpoint, method, status_code, user_id`;
+      FROM api_usage GROUP BY endpoint, method, status_code, user_id, organization_id, api_key_id`;
     const normalized = groups.map((g: Record<string, unknown>) => ({
       ...g,
       status_code: toNumber(g.status_code),
       n: toNumber(g.n),
     }));
-    expect(normalized).toEqual(
-      [
-        {
-          endpoint: "/api/v1/api-keys/:id",
-          method: "DELETE",
-          status_code: 404,
-          user_id: org.admin.id,
-          organization_id: org.id,
-          api_key_id: null,
-          n: 300,
-        },
-        {
-          endpoint: "/api/v1/me",
-          method: "GET",
-          status_code: 200,
-          user_id: org.admin.id,
-          organization_id: org.id,
-          api_key_id: null,
-          n: 500,
-        },
-        {
-          endpoint: "/api/v1/me",
-          method: "GET",
-          status_code: 200,
-          user_id: org.user.id,
-          organization_id: org.id,
-          api_key_id: apiKey.id,
-          n: 100,
-        },
-        {
-          endpoint: "/api/v1/me",
-          method: "GET",
-          status_code: 401,
-          user_id: null,
-          organization_id: null,
-          api_key_id: null,
-          n: 100,
-        },
-      ].sort((a, b) =>
-        `${a.endpoint}${a.method}${a.status_code}${a.user_id}`.localeCompare(
-          `${b.endpoint}${b.method}${b.status_code}${b.user_id}`,
-        ),
-      ),
+    const inOrder = (list: object[]) => list.map((item) => JSON.stringify(item)).sort();
+    const group = (
+      endpoint: string,
+      method: string,
+      status: number,
+      n: number,
+      by?: Record<string, string | null>,
+    ) => ({
+      endpoint,
+      method,
+      status_code: status,
+      user_id: null,
+      organization_id: null,
+      api_key_id: null,
+      ...by,
+      n,
+    });
+    const asAdmin = { user_id: org.admin.id, organization_id: org.id };
+    expect(inOrder(normalized)).toEqual(
+      inOrder([
+        group("/api/v1/api-keys/:id", "DELETE", 404, 300, asAdmin),
+        group("/api/v1/me", "GET", 200, 500, asAdmin),
+        group("/api/v1/me", "GET", 200, 100, { user_id: org.user.id, organization_id: org.id, api_key_id: apiKey.id }),
+        group("/api/v1/me", "GET", 401, 100),
+      ]),
     );
 
     const rows = await database.db.sql`SELECT request_id, response_time_ms, created_at FROM api_usage`;

@@ -35,7 +35,7 @@ const invalidFields: [string, Record<string, unknown>, Record<string, string[]>]
   [
     "a phone with letters",
     { phone: "call me maybe" },
-    { phone: ["Phone must be a phone number of digits, spaces and + ( ) - . such as +1 555 010 2030"] },
+    { phone: ["Phone must be a phone number such as +1 555 010 2030: digits, spaces and + ( ) - . only"] },
   ],
   [
     "a LinkedIn URL elsewhere",

@@ -14,7 +14,7 @@ const nullable = <T extends ReturnType<typeof t.String>>(schema: T) => t.Optiona
 const email = t.String({ format: "email", maxLength: 254 });
 const phone = t.String({
   pattern: "^\\+?[0-9 ().\\-]{3,40}$",
-  error: "Phone must be a phone number of digits, spaces and + ( ) - . such as +1 555 010 2030",
+  error: "Phone must be a phone number such as +1 555 010 2030: digits, spaces and + ( ) - . only",
 });
 const linkedinUrl = t.String({
   maxLength: 500,

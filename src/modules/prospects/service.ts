@@ -20,8 +20,6 @@ export function publicProspect(prospect: ProspectRecord) {
   return visible;
 }
 
-export type PublicProspect = ReturnType<typeof publicProspect>;
-
 const notFound = () => httpError(404, "Prospect not found");
 const ownerMessage = "Owner must be a user of your organization";
 

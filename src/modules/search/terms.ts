@@ -5,13 +5,15 @@
  * (quotes, *, :, &, |, !, parentheses), so a word can be put into either query language as is.
  */
 export function searchTerms(q: string): string[] {
-  return q
+  const words = q
     .normalize("NFD")
     .replace(/\p{M}+/gu, "")
     .normalize("NFC")
     .toLowerCase()
     .split(/[^\p{L}\p{N}]+/u)
     .filter((word) => word.length > 0);
+  // A repeated word adds nothing to an AND, only work: "a a a …" would be a hundred terms.
+  return [...new Set(words)];
 }
 
 /** Postgres: every word a prefix, all of them required: "acm:* & corp:*". */
