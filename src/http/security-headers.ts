@@ -20,6 +20,7 @@ export const exposedHeaders = [
   "RateLimit-Policy",
   "Retry-After",
   "ETag",
+  "Idempotent-Replayed",
 ].join(", ");
 
 const allowedMethods = "GET, POST, PUT, PATCH, DELETE, OPTIONS";

@@ -11,8 +11,8 @@ function loggedApp(format: Exclude<LogFormat, "none">) {
   const log = accessLog(format, writer);
   if (!log) throw new Error(`no access log for ${format}`);
   const built = buildTestApp({ deps: { observers: [log] } });
-  built.app.get("/api/v1/prospects", () => ({ success: true, data: [{ id: "p-1" }] }));
-  built.app.get("/api/v1/prospects/:id", ({ params }) => ({ success: true, data: { id: params.id } }));
+  built.app.get("/api/v1/log-test-items", () => ({ success: true, data: [{ id: "p-1" }] }));
+  built.app.get("/api/v1/log-test-items/:id", ({ params }) => ({ success: true, data: { id: params.id } }));
 
   /** The lines logged so far; observers run after the response, so wait for `count` of them. */
   const lines = async (count: number): Promise<string[]> => {
@@ -30,10 +30,10 @@ function loggedApp(format: Exclude<LogFormat, "none">) {
 describe("access log formats", () => {
   test("writes combined lines in the seed's shape", async () => {
     const { request, lines } = loggedApp("combined");
-    await request("/api/v1/prospects?limit=5", { headers: { "user-agent": "curl/8.5", referer: "https://a.example" } });
+    await request("/api/v1/log-test-items?limit=5", { headers: { "user-agent": "curl/8.5", referer: "https://a.example" } });
     const [line] = await lines(1);
     const match =
-      /^(\S+) - - \[(\d{2})\/([A-Z][a-z]{2})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) \+0000\] "GET \/api\/v1\/prospects\?limit=5 HTTP\/1\.1" 200 (\d+|-) "https:\/\/a\.example" "curl\/8\.5"$/.exec(
+      /^(\S+) - - \[(\d{2})\/([A-Z][a-z]{2})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) \+0000\] "GET \/api\/v1\/log-test-items\?limit=5 HTTP\/1\.1" 200 (\d+|-) "https:\/\/a\.example" "curl\/8\.5"$/.exec(
         line ?? "",
       );
     expect(match).not.toBeNull();
@@ -45,14 +45,14 @@ describe("access log formats", () => {
 
   test("writes dev lines as method, path, status, milliseconds and bytes", async () => {
     const { request, lines } = loggedApp("dev");
-    await request("/api/v1/prospects");
+    await request("/api/v1/log-test-items");
     const [line] = await lines(1);
-    expect(line).toMatch(/^GET \/api\/v1\/prospects 200 \d+\.\d{3} ms - (\d+|-)$/);
+    expect(line).toMatch(/^GET \/api\/v1\/log-test-items 200 \d+\.\d{3} ms - (\d+|-)$/);
   });
 
   test("writes one JSON object a line with the request id, status and duration", async () => {
     const { request, lines } = loggedApp("json");
-    const response = await request("/api/v1/prospects/42", { method: "GET" });
+    const response = await request("/api/v1/log-test-items/42", { method: "GET" });
     const [line] = await lines(1);
     const entry = JSON.parse(line ?? "") as Record<string, unknown>;
     expect(entry).toMatchObject({
@@ -60,7 +60,7 @@ describe("access log formats", () => {
       msg: "request",
       requestId: response.headers.get("x-request-id") as string,
       method: "GET",
-      path: "/api/v1/prospects/42",
+      path: "/api/v1/log-test-items/42",
       status: 200,
       ip: "127.0.0.1",
     });
@@ -70,14 +70,14 @@ describe("access log formats", () => {
 
   test.todo("names the matched route template in the JSON line", async () => {
     const { request, lines } = loggedApp("json");
-    await request("/api/v1/prospects/42");
+    await request("/api/v1/log-test-items/42");
     const [line] = await lines(1);
-    expect(JSON.parse(line ?? "")).toMatchObject({ route: "/api/v1/prospects/:id" });
+    expect(JSON.parse(line ?? "")).toMatchObject({ route: "/api/v1/log-test-items/:id" });
   });
 
   test.todo("logs the byte count of a JSON response", async () => {
     const { request, lines } = loggedApp("dev");
-    const response = await request("/api/v1/prospects");
+    const response = await request("/api/v1/log-test-items");
     const size = (await response.arrayBuffer()).byteLength;
     const [line] = await lines(1);
     expect(line).toEndWith(` - ${size}`);
@@ -86,7 +86,7 @@ describe("access log formats", () => {
   test.each([
     ["an unknown path", "/nope", {}, 404],
     ["a wrong method", "/health", { method: "DELETE" }, 405],
-    ["a wrong content type", "/api/v1/prospects", { method: "POST", body: "x" }, 415],
+    ["a wrong content type", "/api/v1/log-test-items", { method: "POST", body: "x" }, 415],
   ] as const)("logs the error status of %s, not 200", async (_, path, init: RequestInit, status) => {
     const { request, lines } = loggedApp("dev");
     expect((await request(path, init)).status).toBe(status);
