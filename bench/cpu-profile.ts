@@ -2,7 +2,7 @@
  * Summarises a .cpuprofile (Bun's --cpu-prof, Chrome's format): the functions with the most self
  * time, and self time by source (our files, each package, Bun's native code). Given how many
  * requests the process served, also the cost per request in µs.
- * `bun bench/cpu-profile.ts <file.cpuprofile> [--top=25] [--requests=N]`
+ * `bun bench/cpu-profile.ts <file.cpuprofile> [--top=25] [--requests=N] [--native-to-caller]`
  */
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
@@ -37,12 +37,26 @@ export interface ProfileSummary {
 
 const root = `${relative("/", `${import.meta.dir}/..`)}/`;
 
-export function summarizeProfile(path: string, top = 25): ProfileSummary {
+/**
+ * With `chargeNativeToCaller`, time in native code (JSON.stringify, new Response, a socket write…)
+ * is charged to the nearest JavaScript function that called it: what a line of ours really costs.
+ */
+export function summarizeProfile(path: string, top = 25, chargeNativeToCaller = false): ProfileSummary {
   const profile = JSON.parse(readFileSync(path, "utf8")) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  const charged = (id: number): number => {
+    let current = id;
+    while (chargeNativeToCaller && !byId.get(current)?.callFrame.url && parentOf.has(current)) {
+      current = parentOf.get(current) as number;
+    }
+    return byId.get(current)?.callFrame.url || !chargeNativeToCaller ? current : id;
+  };
   const selfUs = new Map<number, number>();
   // timeDeltas[i] is the time before sample i; it is charged to the node that sample landed in.
-  profile.samples.forEach((id, i) => {
+  profile.samples.forEach((sample, i) => {
+    const id = charged(sample);
     selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
 
@@ -122,5 +136,6 @@ if (import.meta.main) {
   }
   const flag = (name: string) => flags.find((f) => f.startsWith(`--${name}=`))?.split("=")[1];
   const requests = flag("requests") ? Number(flag("requests")) : undefined;
-  process.stdout.write(`${formatSummary(summarizeProfile(file, Number(flag("top") ?? 25)), requests)}\n`);
+  const summary = summarizeProfile(file, Number(flag("top") ?? 25), flags.includes("--native-to-caller"));
+  process.stdout.write(`${formatSummary(summary, requests)}\n`);
 }

@@ -113,6 +113,8 @@ async function prepareSchema(db: Database, config: Config, logger: Logger): Prom
   }
   const pending = await pendingMigrations(db);
   if (pending.length > 0) {
-    throw new Error(`the database is behind by ${pending.length} migration(s) (${pending.join(", ")}); run npm run migrate`);
+    throw new Error(
+      `the database is behind by ${pending.length} migration(s) (${pending.join(", ")}); run npm run migrate`,
+    );
   }
 }

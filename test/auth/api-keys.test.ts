@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { App } from "../../src/app";
 import { buildTestApp, expectErrorEnvelope } from "../helpers/app";
 import { createTestDatabase, dialects, type TestDatabase } from "../helpers/database";
-import { bearer, cheapHashEnv, jsonRequest, login, type SeededOrganization, seedOrganization } from "../helpers/fixtures";
+import {
+  bearer,
+  bodyOf,
+  cheapHashEnv,
+  jsonRequest,
+  login,
+  type SeededOrganization,
+  seedOrganization,
+} from "../helpers/fixtures";
 
 describe.each(dialects)("API keys on %s", (dialect) => {
   let database: TestDatabase;
@@ -28,7 +36,7 @@ describe.each(dialects)("API keys on %s", (dialect) => {
   test("creating a key shows the secret once; listing never shows it or its hash", async () => {
     const response = await createKey({ name: "CRM sync", role: "user" });
     expect(response.status).toBe(201);
-    const created = (await response.json()).data;
+    const created = (await bodyOf(response)).data;
     expect(created.key).toMatch(/^sk_live_[0-9A-Za-z]{32,}$/);
     expect(created.prefix).toBe(created.key.slice(0, 12));
     expect(created.role).toBe("user");
@@ -44,10 +52,10 @@ describe.each(dialects)("API keys on %s", (dialect) => {
   });
 
   test.each(["ApiKey", "Bearer"])("authenticates with Authorization: %s sk_live_…", async (scheme) => {
-    const created = (await (await createKey({ name: `scheme ${scheme}`, role: "viewer" })).json()).data;
+    const created = (await bodyOf(await createKey({ name: `scheme ${scheme}`, role: "viewer" }))).data;
     const response = await me(`${scheme} ${created.key}`);
     expect(response.status).toBe(200);
-    const body = await response.json();
+    const body = await bodyOf(response);
     expect(body.data.user).toBeNull();
     expect(body.data.apiKey).toEqual({
       id: created.id,
@@ -59,7 +67,7 @@ describe.each(dialects)("API keys on %s", (dialect) => {
   });
 
   test("a revoked key is refused on the very next request", async () => {
-    const created = (await (await createKey({ name: "to revoke" })).json()).data;
+    const created = (await bodyOf(await createKey({ name: "to revoke" }))).data;
     expect((await me(`ApiKey ${created.key}`)).status).toBe(200);
     const revoke = await app.handle(
       new Request(`http://localhost/api/v1/api-keys/${created.id}`, { method: "DELETE", headers: bearer(adminToken) }),
@@ -74,14 +82,16 @@ describe.each(dialects)("API keys on %s", (dialect) => {
     ["wrong case", (k: string) => k.toUpperCase()],
     ["a truncated key", (k: string) => k.slice(0, 20)],
   ])("refuses a key with %s", async (_name, mutate) => {
-    const created = (await (await createKey({ name: "mutations" })).json()).data;
+    const created = (await bodyOf(await createKey({ name: "mutations" }))).data;
     const response = await me(`ApiKey ${mutate(created.key)}`);
     await expectErrorEnvelope(response, 401, "Unauthorized");
     expect(response.headers.get("www-authenticate")).toContain('error="invalid_token"');
   });
 
   test("an expired key is refused and says so", async () => {
-    const created = (await (await createKey({ name: "short-lived", expiresAt: new Date(Date.now() + 1500).toISOString() })).json()).data;
+    const created = (
+      await bodyOf(await createKey({ name: "short-lived", expiresAt: new Date(Date.now() + 1500).toISOString() }))
+    ).data;
     expect((await me(`ApiKey ${created.key}`)).status).toBe(200);
     await Bun.sleep(1600);
     const body = await expectErrorEnvelope(await me(`ApiKey ${created.key}`), 401, "Unauthorized");
@@ -105,18 +115,21 @@ describe.each(dialects)("API keys on %s", (dialect) => {
   });
 
   test("an API key with the viewer role cannot create keys (403)", async () => {
-    const viewerKey = (await (await createKey({ name: "viewer key", role: "viewer" })).json()).data.key;
+    const viewerKey = (await bodyOf(await createKey({ name: "viewer key", role: "viewer" }))).data.key;
     await expectErrorEnvelope(await createKey({ name: "escalate", role: "admin" }, viewerKey), 403, "Forbidden");
   });
 
   test("another organization's key id is a 404, exactly like a missing one", async () => {
     const otherAdmin = (await login(app, other.admin)).accessToken;
-    const created = (await (await createKey({ name: "mine" })).json()).data;
+    const created = (await bodyOf(await createKey({ name: "mine" }))).data;
     const foreign = await app.handle(
       new Request(`http://localhost/api/v1/api-keys/${created.id}`, { method: "DELETE", headers: bearer(otherAdmin) }),
     );
     const missing = await app.handle(
-      new Request(`http://localhost/api/v1/api-keys/${Bun.randomUUIDv7()}`, { method: "DELETE", headers: bearer(otherAdmin) }),
+      new Request(`http://localhost/api/v1/api-keys/${Bun.randomUUIDv7()}`, {
+        method: "DELETE",
+        headers: bearer(otherAdmin),
+      }),
     );
     const a = await expectErrorEnvelope(foreign, 404, "NotFound");
     const b = await expectErrorEnvelope(missing, 404, "NotFound");
@@ -125,7 +138,11 @@ describe.each(dialects)("API keys on %s", (dialect) => {
   });
 
   test("a name over 100 characters or a bad role is a 422", async () => {
-    const body = await expectErrorEnvelope(await createKey({ name: "n".repeat(101), role: "root" }), 422, "ValidationError");
+    const body = await expectErrorEnvelope(
+      await createKey({ name: "n".repeat(101), role: "root" }),
+      422,
+      "ValidationError",
+    );
     expect(Object.keys(body.errors as object).sort()).toEqual(["name", "role"]);
   });
 });

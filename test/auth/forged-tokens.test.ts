@@ -39,18 +39,29 @@ describe("forged, expired and wrong-type tokens", () => {
 
   const cases: Array<[string, () => Promise<string> | string]> = [
     ["alg none", () => `${encode({ alg: "none", typ: "JWT" })}.${encode(claims)}.`],
-    ["alg none with a signature", () => `${encode({ alg: "none" })}.${encode(claims)}.${tokens.accessToken.split(".")[2]}`],
+    [
+      "alg none with a signature",
+      () => `${encode({ alg: "none" })}.${encode(claims)}.${tokens.accessToken.split(".")[2]}`,
+    ],
     ["a wrong secret", () => sign(claims, "x".repeat(48))],
-    ["HS512 instead of HS256 (algorithm switched)", () =>
-      new SignJWT(claims).setProtectedHeader({ alg: "HS512" }).sign(new TextEncoder().encode(jwt.accessSecret))],
-    ["a tampered payload (role raised to admin)", () => {
-      const [h, , s] = tokens.accessToken.split(".");
-      return `${h}.${encode({ ...claims, role: "admin" })}.${s}`;
-    }],
-    ["a tampered header", () => {
-      const [, p, s] = tokens.accessToken.split(".");
-      return `${encode({ alg: "HS256", typ: "JWT", kid: "x" })}.${p}.${s}`;
-    }],
+    [
+      "HS512 instead of HS256 (algorithm switched)",
+      () => new SignJWT(claims).setProtectedHeader({ alg: "HS512" }).sign(new TextEncoder().encode(jwt.accessSecret)),
+    ],
+    [
+      "a tampered payload (role raised to admin)",
+      () => {
+        const [h, , s] = tokens.accessToken.split(".");
+        return `${h}.${encode({ ...claims, role: "admin" })}.${s}`;
+      },
+    ],
+    [
+      "a tampered header",
+      () => {
+        const [, p, s] = tokens.accessToken.split(".");
+        return `${encode({ alg: "HS256", typ: "JWT", kid: "x" })}.${p}.${s}`;
+      },
+    ],
     ["a truncated signature", () => tokens.accessToken.slice(0, -6)],
     ["a padded signature", () => `${tokens.accessToken}AAAA`],
     ["only two segments", () => tokens.accessToken.split(".").slice(0, 2).join(".")],
@@ -61,8 +72,14 @@ describe("forged, expired and wrong-type tokens", () => {
     ["a wrong audience", () => sign({ ...claims, aud: "another-api" })],
     ["no typ claim", () => sign({ ...claims, typ: undefined })],
     ["nbf in the future", () => sign({ ...claims, nbf: now() + 3600 })],
-    ["a jku header pointing at an attacker's key", () => sign(claims, "attacker-secret-attacker-secret-123", { jku: "http://127.0.0.1:1/jwks" })],
-    ["an x5u header with an attacker's key", () => sign(claims, "attacker-secret-attacker-secret-123", { x5u: "http://127.0.0.1:1/cert" })],
+    [
+      "a jku header pointing at an attacker's key",
+      () => sign(claims, "attacker-secret-attacker-secret-123", { jku: "http://127.0.0.1:1/jwks" }),
+    ],
+    [
+      "an x5u header with an attacker's key",
+      () => sign(claims, "attacker-secret-attacker-secret-123", { x5u: "http://127.0.0.1:1/cert" }),
+    ],
     ["a session id that does not exist", () => sign({ ...claims, sid: Bun.randomUUIDv7() })],
     ["another user's subject on this session", () => sign({ ...claims, sub: org.admin.id })],
   ];
@@ -102,10 +119,16 @@ describe("forged, expired and wrong-type tokens", () => {
 
   test("refuses a token of a user disabled directly in the database once its cache entry is gone", async () => {
     // A fresh app has an empty token cache, as after a restart: the session check runs again.
-    const fresh = buildTestApp({ env: cheapHashEnv, deps: { db: database.db, config: { ...buildTestApp().deps.config, jwt } } }).app;
+    const fresh = buildTestApp({
+      env: cheapHashEnv,
+      deps: { db: database.db, config: { ...buildTestApp().deps.config, jwt } },
+    }).app;
     const pair = await login(fresh, org.user);
     await createUserRepository(database.db).updateUser(org.id, org.user.id, { disabled: true });
-    const again = buildTestApp({ env: cheapHashEnv, deps: { db: database.db, config: { ...buildTestApp().deps.config, jwt } } }).app;
+    const again = buildTestApp({
+      env: cheapHashEnv,
+      deps: { db: database.db, config: { ...buildTestApp().deps.config, jwt } },
+    }).app;
     const response = await again.handle(
       new Request("http://localhost/api/v1/me", { headers: { authorization: `Bearer ${pair.accessToken}` } }),
     );

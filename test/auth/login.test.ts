@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { App } from "../../src/app";
 import { buildTestApp, expectErrorEnvelope } from "../helpers/app";
 import { createTestDatabase, dialects, type TestDatabase } from "../helpers/database";
-import { bearer, cheapHashEnv, jsonRequest, login, type SeededOrganization, seedOrganization } from "../helpers/fixtures";
+import {
+  bearer,
+  bodyOf,
+  cheapHashEnv,
+  jsonRequest,
+  login,
+  type SeededOrganization,
+  seedOrganization,
+} from "../helpers/fixtures";
 
 describe.each(dialects)("auth on %s", (dialect) => {
   let database: TestDatabase;
@@ -21,7 +29,7 @@ describe.each(dialects)("auth on %s", (dialect) => {
       jsonRequest("POST", "/api/v1/auth/login", { email: org.user.email, password: org.user.password }),
     );
     expect(response.status).toBe(200);
-    const body = await response.json();
+    const body = await bodyOf(response);
     expect(body.success).toBe(true);
     expect(Object.keys(body.data).sort()).toEqual(["accessToken", "refreshToken", "user"]);
     expect(body.data.user).toEqual({ id: org.user.id, email: org.user.email, role: "user" });
@@ -65,9 +73,11 @@ describe.each(dialects)("auth on %s", (dialect) => {
 
   test("/me answers the seed's shape for a signed-in user", async () => {
     const tokens = await login(app, org.viewer);
-    const response = await app.handle(new Request("http://localhost/api/v1/me", { headers: bearer(tokens.accessToken) }));
+    const response = await app.handle(
+      new Request("http://localhost/api/v1/me", { headers: bearer(tokens.accessToken) }),
+    );
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({
+    expect(await bodyOf(response)).toEqual({
       success: true,
       data: { user: { id: org.viewer.id, email: org.viewer.email, organizationId: org.id, role: "viewer" } },
     });

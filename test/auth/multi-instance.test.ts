@@ -5,7 +5,15 @@ import { createMemoryLogger } from "../../src/observability/logger";
 import { closeRedis, createRedis, createRedisSubscriber, waitForRedis } from "../../src/redis/client";
 import { buildTestApp, expectErrorEnvelope, testConfig } from "../helpers/app";
 import { createTestDatabase, dialects, type TestDatabase } from "../helpers/database";
-import { bearer, cheapHashEnv, jsonRequest, login, type SeededOrganization, seedOrganization } from "../helpers/fixtures";
+import {
+  bearer,
+  bodyOf,
+  cheapHashEnv,
+  jsonRequest,
+  login,
+  type SeededOrganization,
+  seedOrganization,
+} from "../helpers/fixtures";
 
 const redisUrl = "redis://127.0.0.1:6379";
 
@@ -48,7 +56,9 @@ describe("revocation across instances through Redis pub/sub", () => {
 
   test("a key revoked on one instance is refused by the other, whose cache held it", async () => {
     const admin = (await login(first, org.admin)).accessToken;
-    const created = (await (await first.handle(jsonRequest("POST", "/api/v1/api-keys", { name: "shared" }, bearer(admin)))).json()).data;
+    const created = (
+      await bodyOf(await first.handle(jsonRequest("POST", "/api/v1/api-keys", { name: "shared" }, bearer(admin))))
+    ).data;
     expect((await me(second, `ApiKey ${created.key}`)).status).toBe(200);
     const revoke = await first.handle(
       new Request(`http://localhost/api/v1/api-keys/${created.id}`, { method: "DELETE", headers: bearer(admin) }),

@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { App } from "../../src/app";
 import { buildTestApp, expectErrorEnvelope } from "../helpers/app";
 import { createTestDatabase, dialects, type TestDatabase } from "../helpers/database";
-import { bearer, cheapHashEnv, jsonRequest, login, type SeededOrganization, seedOrganization } from "../helpers/fixtures";
+import {
+  bearer,
+  bodyOf,
+  cheapHashEnv,
+  jsonRequest,
+  login,
+  type SeededOrganization,
+  seedOrganization,
+} from "../helpers/fixtures";
 
 describe.each(dialects)("sessions on %s", (dialect) => {
   let database: TestDatabase;
@@ -23,7 +31,7 @@ describe.each(dialects)("sessions on %s", (dialect) => {
     const first = await login(app, org.user);
     const response = await refresh(first.refreshToken);
     expect(response.status).toBe(200);
-    const body = await response.json();
+    const body = await bodyOf(response);
     expect(Object.keys(body.data).sort()).toEqual(["accessToken", "refreshToken"]);
     expect(body.data.refreshToken).not.toBe(first.refreshToken);
     expect((await me(body.data.accessToken)).status).toBe(200);
@@ -31,7 +39,7 @@ describe.each(dialects)("sessions on %s", (dialect) => {
 
   test("a retired refresh token presented again revokes the whole session", async () => {
     const first = await login(app, org.user);
-    const second = (await (await refresh(first.refreshToken)).json()).data;
+    const second = (await bodyOf(await refresh(first.refreshToken))).data;
     const reuse = await refresh(first.refreshToken);
     const body = await expectErrorEnvelope(reuse, 401, "Unauthorized");
     expect(body.message).toContain("revoked");
@@ -52,7 +60,7 @@ describe.each(dialects)("sessions on %s", (dialect) => {
     const b = await login(app, org.viewer);
     const out = await app.handle(jsonRequest("POST", "/api/v1/auth/logout", undefined, bearer(a.accessToken)));
     expect(out.status).toBe(200);
-    expect((await out.json()).data).toEqual({ sessionsRevoked: 1 });
+    expect((await bodyOf(out)).data).toEqual({ sessionsRevoked: 1 });
     await expectErrorEnvelope(await me(a.accessToken), 401, "Unauthorized");
     await expectErrorEnvelope(await refresh(a.refreshToken), 401, "Unauthorized");
     expect((await me(b.accessToken)).status).toBe(200);
@@ -65,7 +73,7 @@ describe.each(dialects)("sessions on %s", (dialect) => {
       jsonRequest("POST", "/api/v1/auth/logout", { scope: "global" }, bearer(a.accessToken)),
     );
     expect(out.status).toBe(200);
-    expect((await out.json()).data.sessionsRevoked).toBeGreaterThanOrEqual(2);
+    expect((await bodyOf(out)).data.sessionsRevoked).toBeGreaterThanOrEqual(2);
     await expectErrorEnvelope(await me(a.accessToken), 401, "Unauthorized");
     await expectErrorEnvelope(await me(b.accessToken), 401, "Unauthorized");
   });
@@ -79,7 +87,7 @@ describe.each(dialects)("sessions on %s", (dialect) => {
     expect(patch.status).toBe(200);
     await expectErrorEnvelope(await me(victim.accessToken), 401, "Unauthorized");
     const again = await login(app, org.user);
-    expect((await (await me(again.accessToken)).json()).data.user.role).toBe("viewer");
+    expect((await bodyOf(await me(again.accessToken))).data.user.role).toBe("viewer");
   });
 
   test("a refresh token with a bad signature is 401", async () => {

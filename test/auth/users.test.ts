@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { App } from "../../src/app";
 import { buildTestApp, expectErrorEnvelope } from "../helpers/app";
 import { createTestDatabase, dialects, type TestDatabase } from "../helpers/database";
-import { bearer, cheapHashEnv, jsonRequest, login, type SeededOrganization, seedOrganization } from "../helpers/fixtures";
+import {
+  bearer,
+  bodyOf,
+  cheapHashEnv,
+  jsonRequest,
+  login,
+  type SeededOrganization,
+  seedOrganization,
+} from "../helpers/fixtures";
 
 describe.each(dialects)("users admin on %s", (dialect) => {
   let database: TestDatabase;
@@ -26,7 +34,7 @@ describe.each(dialects)("users admin on %s", (dialect) => {
   test("lists only the caller's organization, without password hashes", async () => {
     const response = await call("GET", "/api/v1/users");
     expect(response.status).toBe(200);
-    const body = await response.json();
+    const body = await bodyOf(response);
     expect(body.data.map((u: { email: string }) => u.email).sort()).toEqual(
       [org.admin.email, org.user.email, org.viewer.email].sort(),
     );
@@ -34,10 +42,10 @@ describe.each(dialects)("users admin on %s", (dialect) => {
   });
 
   test("pages through users with an opaque cursor", async () => {
-    const first = await (await call("GET", "/api/v1/users?limit=2")).json();
+    const first = await bodyOf(await call("GET", "/api/v1/users?limit=2"));
     expect(first.data).toHaveLength(2);
     expect(first.meta.hasMore).toBe(true);
-    const second = await (await call("GET", `/api/v1/users?limit=2&cursor=${first.meta.nextCursor}`)).json();
+    const second = await bodyOf(await call("GET", `/api/v1/users?limit=2&cursor=${first.meta.nextCursor}`));
     expect(second.data).toHaveLength(1);
     expect(second.meta).toEqual({ limit: 2, nextCursor: null, hasMore: false });
   });
@@ -55,7 +63,7 @@ describe.each(dialects)("users admin on %s", (dialect) => {
       organizationId: other.id,
     });
     expect(response.status).toBe(201);
-    const created = (await response.json()).data;
+    const created = (await bodyOf(response)).data;
     expect(created.organizationId).toBe(org.id);
     expect(created.role).toBe("viewer");
     const tokens = await login(app, { email: "new.hire@admins.example.com", password: "a-long-password" });
@@ -63,7 +71,10 @@ describe.each(dialects)("users admin on %s", (dialect) => {
   });
 
   test("a duplicate email, in any case, is a 409 naming the field", async () => {
-    const response = await call("POST", "/api/v1/users", { email: org.user.email.toUpperCase(), password: "a-long-password" });
+    const response = await call("POST", "/api/v1/users", {
+      email: org.user.email.toUpperCase(),
+      password: "a-long-password",
+    });
     const body = await expectErrorEnvelope(response, 409, "Conflict");
     expect(String(body.message).toLowerCase()).toContain("email");
   });
@@ -76,7 +87,11 @@ describe.each(dialects)("users admin on %s", (dialect) => {
   });
 
   test("an admin cannot disable their own account", async () => {
-    await expectErrorEnvelope(await call("PATCH", `/api/v1/users/${org.admin.id}`, { disabled: true }), 403, "Forbidden");
+    await expectErrorEnvelope(
+      await call("PATCH", `/api/v1/users/${org.admin.id}`, { disabled: true }),
+      403,
+      "Forbidden",
+    );
   });
 
   test("a disabled user cannot sign in and their tokens stop working", async () => {
@@ -88,7 +103,9 @@ describe.each(dialects)("users admin on %s", (dialect) => {
       "Unauthorized",
     );
     await expectErrorEnvelope(
-      await app.handle(jsonRequest("POST", "/api/v1/auth/login", { email: org.viewer.email, password: org.viewer.password })),
+      await app.handle(
+        jsonRequest("POST", "/api/v1/auth/login", { email: org.viewer.email, password: org.viewer.password }),
+      ),
       401,
       "Unauthorized",
     );
@@ -96,8 +113,16 @@ describe.each(dialects)("users admin on %s", (dialect) => {
 
   test("another organization's user is a 404 on PATCH and DELETE, exactly like a missing id", async () => {
     for (const method of ["PATCH", "DELETE"]) {
-      const foreign = await call(method, `/api/v1/users/${other.user.id}`, method === "PATCH" ? { role: "admin" } : undefined);
-      const missing = await call(method, `/api/v1/users/${Bun.randomUUIDv7()}`, method === "PATCH" ? { role: "admin" } : undefined);
+      const foreign = await call(
+        method,
+        `/api/v1/users/${other.user.id}`,
+        method === "PATCH" ? { role: "admin" } : undefined,
+      );
+      const missing = await call(
+        method,
+        `/api/v1/users/${Bun.randomUUIDv7()}`,
+        method === "PATCH" ? { role: "admin" } : undefined,
+      );
       const a = await expectErrorEnvelope(foreign, 404, "NotFound");
       const b = await expectErrorEnvelope(missing, 404, "NotFound");
       expect(a.message).toBe(b.message);
@@ -110,7 +135,9 @@ describe.each(dialects)("users admin on %s", (dialect) => {
     ["viewer", "GET", "/api/v1/api-keys"],
     ["user", "DELETE", "/api/v1/api-keys/x"],
   ] as const)("a %s gets 403 on %s %s", async (role, method, path) => {
-    const token = (await login(app, role === "user" ? org.user : { email: other.viewer.email, password: other.viewer.password })).accessToken;
+    const token = (
+      await login(app, role === "user" ? org.user : { email: other.viewer.email, password: other.viewer.password })
+    ).accessToken;
     const body = method === "POST" ? { email: "x@y.example.com", password: "long-enough-pw" } : undefined;
     await expectErrorEnvelope(await call(method, path, body, token), 403, "Forbidden");
   });

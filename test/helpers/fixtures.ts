@@ -67,3 +67,9 @@ export function jsonRequest(method: string, path: string, body?: unknown, header
     body: body === undefined ? undefined : JSON.stringify(body),
   });
 }
+
+/** A response body for assertions; tests read it field by field and compare with toEqual. */
+// biome-ignore lint/suspicious/noExplicitAny: assertions on arbitrary JSON shapes
+export async function bodyOf(response: Response): Promise<any> {
+  return response.json();
+}

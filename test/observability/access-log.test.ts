@@ -30,7 +30,9 @@ function loggedApp(format: Exclude<LogFormat, "none">) {
 describe("access log formats", () => {
   test("writes combined lines in the seed's shape", async () => {
     const { request, lines } = loggedApp("combined");
-    await request("/api/v1/log-test-items?limit=5", { headers: { "user-agent": "curl/8.5", referer: "https://a.example" } });
+    await request("/api/v1/log-test-items?limit=5", {
+      headers: { "user-agent": "curl/8.5", referer: "https://a.example" },
+    });
     const [line] = await lines(1);
     const match =
       /^(\S+) - - \[(\d{2})\/([A-Z][a-z]{2})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) \+0000\] "GET \/api\/v1\/log-test-items\?limit=5 HTTP\/1\.1" 200 (\d+|-) "https:\/\/a\.example" "curl\/8\.5"$/.exec(

@@ -1,7 +1,7 @@
 import { Elysia, t } from "elysia";
 import { list, ok } from "../../http/envelope";
 import type { Guards } from "../../http/guards";
-import { pageQuery } from "../../http/pagination";
+import { limitOf, pageQuery } from "../../http/pagination";
 import { apiKeyIdParams, createApiKeyBody } from "./model";
 import type { ApiKeyService } from "./service";
 
@@ -13,7 +13,7 @@ export function apiKeyRoutes(guards: Guards, service: ApiKeyService) {
     .get(
       "/api-keys",
       async ({ principal, query }) => {
-        const page = await service.list(principal, { limit: query.limit ?? 20, cursor: query.cursor });
+        const page = await service.list(principal, { limit: limitOf(query.limit), cursor: query.cursor });
         return list(page.data, page.meta);
       },
       { auth: "admin", query: t.Object(pageQuery), detail: { tags, summary: "List the organization's API keys" } },

@@ -1,5 +1,5 @@
-import { httpError } from "../../http/errors";
 import { decodeCursor, toPage } from "../../db/cursor";
+import { httpError } from "../../http/errors";
 import { listMeta } from "../../http/pagination";
 import { displayPrefix, generateApiKey, hashApiKey } from "../auth/api-key-secret";
 import { type Principal, type Role, roleAtLeast } from "../auth/principal";

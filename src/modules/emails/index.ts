@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import { list, ok } from "../../http/envelope";
 import type { Guards } from "../../http/guards";
-import { defaultLimit } from "../../http/pagination";
+import { limitOf } from "../../http/pagination";
 import { createEmailBody, emailIdParams, listEmailsQuery } from "./model";
 import type { EmailService } from "./service";
 
@@ -30,7 +30,7 @@ export function emailRoutes(guards: Guards, service: EmailService) {
       "/emails",
       async ({ principal, query }) => {
         const page = await service.list(principal, {
-          limit: query.limit ?? defaultLimit,
+          limit: limitOf(query.limit),
           cursor: query.cursor,
           prospectId: query.prospectId,
         });

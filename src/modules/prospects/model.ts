@@ -1,5 +1,7 @@
 import { t } from "elysia";
-import { defaultLimit, pageQuery } from "../../http/pagination";
+import { limitOf, limitQuery, pageQuery } from "../../http/pagination";
+
+export { limitOf, limitQuery };
 
 export const prospectStatuses = ["new", "contacted", "qualified", "proposal", "won", "lost"] as const;
 export type ProspectStatus = (typeof prospectStatuses)[number];
@@ -60,19 +62,6 @@ export const idempotencyHeaders = t.Object({
     }),
   ),
 });
-
-/**
- * The contract's limit (1–100). Not pageQuery's t.Integer: when a numeric query value is out of
- * range, Elysia reports it without its name (path "", type "property"), so the 422 would not say
- * `limit`. A pattern keeps the field; limitOf() turns it into a number.
- */
-export const limitQuery = t.Optional(
-  t.String({ pattern: "^([1-9][0-9]?|100)$", error: "Limit must be a whole number between 1 and 100" }),
-);
-
-export function limitOf(limit: string | undefined): number {
-  return limit === undefined ? defaultLimit : Number(limit);
-}
 
 // A date-time format check alone lets "2026-01-01" and "2026-01-01 10:00" through; a filter needs
 // the time and the zone to mean one instant.

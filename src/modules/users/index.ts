@@ -1,7 +1,7 @@
 import { Elysia, t } from "elysia";
 import { list, ok } from "../../http/envelope";
 import type { Guards } from "../../http/guards";
-import { pageQuery } from "../../http/pagination";
+import { limitOf, pageQuery } from "../../http/pagination";
 import { createUserBody, updateUserBody, userIdParams } from "./model";
 import type { UserService } from "./service";
 
@@ -13,7 +13,7 @@ export function userRoutes(guards: Guards, service: UserService) {
     .get(
       "/users",
       async ({ principal, query }) => {
-        const page = await service.list(principal, { limit: query.limit ?? 20, cursor: query.cursor });
+        const page = await service.list(principal, { limit: limitOf(query.limit), cursor: query.cursor });
         return list(page.data, page.meta);
       },
       { auth: "admin", query: t.Object(pageQuery), detail: { tags, summary: "List the organization's users" } },
