@@ -5,6 +5,7 @@ import { mapDatabaseError } from "./db/errors";
 import { migrate, pendingMigrations } from "./db/migrate";
 import { ensureDevelopmentSeed } from "./db/seed";
 import { smtpReadiness } from "./mail/readiness";
+import { informational } from "./modules/health";
 import { createMailer } from "./mail/transport";
 import { createEmailWorker } from "./mail/worker";
 import { createKeyUseTracker } from "./modules/api-keys/last-used";
@@ -84,7 +85,7 @@ export async function buildDependencies(config: Config, logger: Logger): Promise
       readiness: {
         database: () => db.ping(800),
         redis: redis && redisReadiness(redis, limiter),
-        smtp: mailer?.kind === "smtp" ? smtpReadiness(mailer) : undefined,
+        smtp: mailer?.kind === "smtp" ? informational(smtpReadiness(mailer)) : undefined,
       },
     },
     databaseKind: db.dialect,

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { ReadinessCheck } from "../src/modules/health";
+import { informational, type ReadinessCheck } from "../src/modules/health";
 import { buildTestApp } from "./helpers/app";
 
 function appWithChecks(readiness: Record<string, ReadinessCheck>, shuttingDown = false) {
@@ -50,6 +50,20 @@ describe("GET /health/ready", () => {
     expect(body).toMatchObject({ success: false, status: "not_ready" });
     expect(body.checks).toEqual({ database: "healthy", redis: "unhealthy" });
     expect(JSON.stringify(body)).not.toContain("ECONNREFUSED");
+  });
+
+  test("reports an informational check (smtp) as unhealthy but stays ready", async () => {
+    const { request } = appWithChecks({
+      database: async () => {},
+      smtp: informational(async () => {
+        throw new Error("relay down");
+      }),
+    });
+    const response = await request("/health/ready");
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ success: true, status: "ready" });
+    expect(body.checks).toEqual({ database: "healthy", smtp: "unhealthy" });
   });
 
   test("answers 503 within a second when a check never settles", async () => {

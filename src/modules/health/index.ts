@@ -4,7 +4,15 @@ import { withTimeout } from "../../lib/timeout";
 export type CheckResult = "healthy" | "unhealthy" | "disabled";
 
 /** A dependency check; `undefined` means the dependency is not configured. */
-export type ReadinessCheck = (() => Promise<unknown>) | undefined;
+export type ReadinessCheck = ((() => Promise<unknown>) & { informational?: boolean }) | undefined;
+
+/**
+ * Marks a check as reported but not gating readiness: an SMTP relay outage should not take every
+ * pod out of the load balancer while the outbox simply holds the emails.
+ */
+export function informational(check: () => Promise<unknown>): ReadinessCheck {
+  return Object.assign(check, { informational: true });
+}
 
 export interface Lifecycle {
   shuttingDown: boolean;
@@ -38,7 +46,7 @@ export function healthRoutes(checks: Record<string, ReadinessCheck>, lifecycle: 
         const names = Object.keys(checks);
         const results = await Promise.all(names.map((name) => runCheck(checks[name])));
         const entries = Object.fromEntries(names.map((name, i) => [name, results[i] as CheckResult]));
-        const unhealthy = results.includes("unhealthy");
+        const unhealthy = names.some((name, i) => results[i] === "unhealthy" && !checks[name]?.informational);
         const ready = !unhealthy && !lifecycle.shuttingDown;
         if (!ready) set.status = 503;
         return {
