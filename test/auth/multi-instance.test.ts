@@ -5,6 +5,7 @@ import { createMemoryLogger } from "../../src/observability/logger";
 import { closeRedis, createRedis, createRedisSubscriber, waitForRedis } from "../../src/redis/client";
 import { buildTestApp, expectErrorEnvelope, testConfig } from "../helpers/app";
 import { createTestDatabase, dialects, type TestDatabase } from "../helpers/database";
+import { redisAvailable, redisUrl } from "../ratelimit/support";
 import {
   bearer,
   bodyOf,
@@ -15,10 +16,9 @@ import {
   seedOrganization,
 } from "../helpers/fixtures";
 
-const redisUrl = "redis://127.0.0.1:6379";
 
 /** Two app instances on one database, each with its own caches and its own Redis connections. */
-describe("revocation across instances through Redis pub/sub", () => {
+describe.skipIf(!redisAvailable)("revocation across instances through Redis pub/sub", () => {
   let database: TestDatabase;
   let first: App;
   let second: App;
