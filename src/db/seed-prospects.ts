@@ -55,7 +55,7 @@ const companies = [
   ["Lumen Education", "lumen.edu"],
 ] as const;
 
-const titles = [
+export const titles = [
   "VP of Sales",
   "Head of Revenue Operations",
   "Chief Technology Officer",

@@ -1,37 +1,20 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { App } from "../../src/app";
-import { buildTestApp, expectErrorEnvelope } from "../helpers/app";
-import { createTestDatabase, dialects, type TestDatabase } from "../helpers/database";
-import {
-  bearer,
-  bodyOf,
-  cheapHashEnv,
-  jsonRequest,
-  login,
-  type SeededOrganization,
-  seedOrganization,
-} from "../helpers/fixtures";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { expectErrorEnvelope } from "../helpers/app";
+import { dialects } from "../helpers/database";
+import { bearer, bodyOf, jsonRequest, login } from "../helpers/fixtures";
+import { useSeededApp } from "../helpers/seeded-app";
 
 describe.each(dialects)("API keys on %s", (dialect) => {
-  let database: TestDatabase;
-  let app: App;
-  let org: SeededOrganization;
-  let other: SeededOrganization;
+  const suite = useSeededApp(dialect, ["Keys Co", "Other Co"]);
   let adminToken: string;
-
   beforeAll(async () => {
-    database = await createTestDatabase(dialect);
-    app = buildTestApp({ env: cheapHashEnv, deps: { db: database.db } }).app;
-    org = await seedOrganization(database.db, "Keys Co");
-    other = await seedOrganization(database.db, "Other Co");
-    adminToken = (await login(app, org.admin)).accessToken;
+    adminToken = (await login(suite.app, suite.org.admin)).accessToken;
   });
-  afterAll(() => database.drop());
 
   const createKey = async (body: Record<string, unknown>, token = adminToken) =>
-    app.handle(jsonRequest("POST", "/api/v1/api-keys", body, bearer(token)));
+    suite.app.handle(jsonRequest("POST", "/api/v1/api-keys", body, bearer(token)));
   const me = (authorization: string) =>
-    app.handle(new Request("http://localhost/api/v1/me", { headers: { authorization } }));
+    suite.app.handle(new Request("http://localhost/api/v1/me", { headers: { authorization } }));
 
   test("creating a key shows the secret once; listing never shows it or its hash", async () => {
     const response = await createKey({ name: "CRM sync", role: "user" });
@@ -41,7 +24,9 @@ describe.each(dialects)("API keys on %s", (dialect) => {
     expect(created.prefix).toBe(created.key.slice(0, 12));
     expect(created.role).toBe("user");
 
-    const listed = await app.handle(new Request("http://localhost/api/v1/api-keys", { headers: bearer(adminToken) }));
+    const listed = await suite.app.handle(
+      new Request("http://localhost/api/v1/api-keys", { headers: bearer(adminToken) }),
+    );
     const text = await listed.text();
     expect(text).not.toContain(created.key);
     expect(text).not.toContain(new Bun.CryptoHasher("sha256").update(created.key).digest("hex"));
@@ -61,7 +46,7 @@ describe.each(dialects)("API keys on %s", (dialect) => {
       id: created.id,
       name: `scheme ${scheme}`,
       prefix: created.prefix,
-      organizationId: org.id,
+      organizationId: suite.org.id,
       role: "viewer",
     });
   });
@@ -69,7 +54,7 @@ describe.each(dialects)("API keys on %s", (dialect) => {
   test("a revoked key is refused on the very next request", async () => {
     const created = (await bodyOf(await createKey({ name: "to revoke" }))).data;
     expect((await me(`ApiKey ${created.key}`)).status).toBe(200);
-    const revoke = await app.handle(
+    const revoke = await suite.app.handle(
       new Request(`http://localhost/api/v1/api-keys/${created.id}`, { method: "DELETE", headers: bearer(adminToken) }),
     );
     expect(revoke.status).toBe(200);
@@ -108,7 +93,7 @@ describe.each(dialects)("API keys on %s", (dialect) => {
   });
 
   test("a key cannot have a higher role than its creator", async () => {
-    const userToken = (await login(app, org.user)).accessToken;
+    const userToken = (await login(suite.app, suite.org.user)).accessToken;
     // Users cannot manage keys at all; an admin-role key made by an admin is fine.
     await expectErrorEnvelope(await createKey({ name: "x", role: "user" }, userToken), 403, "Forbidden");
     expect((await createKey({ name: "admin key", role: "admin" })).status).toBe(201);
@@ -120,12 +105,12 @@ describe.each(dialects)("API keys on %s", (dialect) => {
   });
 
   test("another organization's key id is a 404, exactly like a missing one", async () => {
-    const otherAdmin = (await login(app, other.admin)).accessToken;
+    const otherAdmin = (await login(suite.app, suite.other.admin)).accessToken;
     const created = (await bodyOf(await createKey({ name: "mine" }))).data;
-    const foreign = await app.handle(
+    const foreign = await suite.app.handle(
       new Request(`http://localhost/api/v1/api-keys/${created.id}`, { method: "DELETE", headers: bearer(otherAdmin) }),
     );
-    const missing = await app.handle(
+    const missing = await suite.app.handle(
       new Request(`http://localhost/api/v1/api-keys/${Bun.randomUUIDv7()}`, {
         method: "DELETE",
         headers: bearer(otherAdmin),

@@ -3,7 +3,7 @@ import { SignJWT } from "jose";
 import type { App } from "../../src/app";
 import type { Config } from "../../src/config";
 import { createUserRepository } from "../../src/modules/users/repository";
-import { buildTestApp, expectErrorEnvelope } from "../helpers/app";
+import { buildTestApp, expectErrorEnvelope, testConfig } from "../helpers/app";
 import { createTestDatabase, type TestDatabase } from "../helpers/database";
 import { cheapHashEnv, login, type SeededOrganization, seedOrganization, type TokenPair } from "../helpers/fixtures";
 
@@ -119,16 +119,11 @@ describe("forged, expired and wrong-type tokens", () => {
 
   test("refuses a token of a user disabled directly in the database once its cache entry is gone", async () => {
     // A fresh app has an empty token cache, as after a restart: the session check runs again.
-    const fresh = buildTestApp({
-      env: cheapHashEnv,
-      deps: { db: database.db, config: { ...buildTestApp().deps.config, jwt } },
-    }).app;
+    const sameSecrets = { ...testConfig(cheapHashEnv), jwt };
+    const fresh = buildTestApp({ deps: { db: database.db, config: sameSecrets } }).app;
     const pair = await login(fresh, org.user);
     await createUserRepository(database.db).updateUser(org.id, org.user.id, { disabled: true });
-    const again = buildTestApp({
-      env: cheapHashEnv,
-      deps: { db: database.db, config: { ...buildTestApp().deps.config, jwt } },
-    }).app;
+    const again = buildTestApp({ deps: { db: database.db, config: sameSecrets } }).app;
     const response = await again.handle(
       new Request("http://localhost/api/v1/me", { headers: { authorization: `Bearer ${pair.accessToken}` } }),
     );

@@ -5,7 +5,6 @@ import { createMemoryLogger } from "../../src/observability/logger";
 import { closeRedis, createRedis, createRedisSubscriber, waitForRedis } from "../../src/redis/client";
 import { buildTestApp, expectErrorEnvelope, testConfig } from "../helpers/app";
 import { createTestDatabase, dialects, type TestDatabase } from "../helpers/database";
-import { redisAvailable, redisUrl } from "../ratelimit/support";
 import {
   bearer,
   bodyOf,
@@ -15,7 +14,7 @@ import {
   type SeededOrganization,
   seedOrganization,
 } from "../helpers/fixtures";
-
+import { redisAvailable, redisUrl } from "../ratelimit/support";
 
 /** Two app instances on one database, each with its own caches and its own Redis connections. */
 describe.skipIf(!redisAvailable)("revocation across instances through Redis pub/sub", () => {

@@ -1,34 +1,18 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { App } from "../../src/app";
-import { buildTestApp, expectErrorEnvelope } from "../helpers/app";
-import { createTestDatabase, dialects, type TestDatabase } from "../helpers/database";
-import {
-  bearer,
-  bodyOf,
-  cheapHashEnv,
-  jsonRequest,
-  login,
-  type SeededOrganization,
-  seedOrganization,
-} from "../helpers/fixtures";
+import { describe, expect, test } from "bun:test";
+import { expectErrorEnvelope } from "../helpers/app";
+import { dialects } from "../helpers/database";
+import { bearer, bodyOf, jsonRequest, login } from "../helpers/fixtures";
+import { useSeededApp } from "../helpers/seeded-app";
 
 describe.each(dialects)("sessions on %s", (dialect) => {
-  let database: TestDatabase;
-  let app: App;
-  let org: SeededOrganization;
+  const suite = useSeededApp(dialect, ["Sessions Ltd"]);
 
-  beforeAll(async () => {
-    database = await createTestDatabase(dialect);
-    app = buildTestApp({ env: cheapHashEnv, deps: { db: database.db } }).app;
-    org = await seedOrganization(database.db, "Sessions Ltd");
-  });
-  afterAll(() => database.drop());
-
-  const refresh = (refreshToken: string) => app.handle(jsonRequest("POST", "/api/v1/auth/refresh", { refreshToken }));
-  const me = (token: string) => app.handle(new Request("http://localhost/api/v1/me", { headers: bearer(token) }));
+  const refresh = (refreshToken: string) =>
+    suite.app.handle(jsonRequest("POST", "/api/v1/auth/refresh", { refreshToken }));
+  const me = (token: string) => suite.app.handle(new Request("http://localhost/api/v1/me", { headers: bearer(token) }));
 
   test("refresh returns a new pair in the seed's shape and retires the old refresh token", async () => {
-    const first = await login(app, org.user);
+    const first = await login(suite.app, suite.org.user);
     const response = await refresh(first.refreshToken);
     expect(response.status).toBe(200);
     const body = await bodyOf(response);
@@ -38,7 +22,7 @@ describe.each(dialects)("sessions on %s", (dialect) => {
   });
 
   test("a retired refresh token presented again revokes the whole session", async () => {
-    const first = await login(app, org.user);
+    const first = await login(suite.app, suite.org.user);
     const second = (await bodyOf(await refresh(first.refreshToken))).data;
     const reuse = await refresh(first.refreshToken);
     const body = await expectErrorEnvelope(reuse, 401, "Unauthorized");
@@ -49,16 +33,16 @@ describe.each(dialects)("sessions on %s", (dialect) => {
   });
 
   test("concurrent refreshes with one token: one wins, the session does not survive a replay", async () => {
-    const pair = await login(app, org.user);
+    const pair = await login(suite.app, suite.org.user);
     const results = await Promise.all([refresh(pair.refreshToken), refresh(pair.refreshToken)]);
     const statuses = results.map((r) => r.status).sort();
     expect(statuses).toContain(401);
   });
 
   test("logout revokes the current session only", async () => {
-    const a = await login(app, org.viewer);
-    const b = await login(app, org.viewer);
-    const out = await app.handle(jsonRequest("POST", "/api/v1/auth/logout", undefined, bearer(a.accessToken)));
+    const a = await login(suite.app, suite.org.viewer);
+    const b = await login(suite.app, suite.org.viewer);
+    const out = await suite.app.handle(jsonRequest("POST", "/api/v1/auth/logout", undefined, bearer(a.accessToken)));
     expect(out.status).toBe(200);
     expect((await bodyOf(out)).data).toEqual({ sessionsRevoked: 1 });
     await expectErrorEnvelope(await me(a.accessToken), 401, "Unauthorized");
@@ -67,9 +51,9 @@ describe.each(dialects)("sessions on %s", (dialect) => {
   });
 
   test('logout with {"scope":"global"} revokes every session of the user', async () => {
-    const a = await login(app, org.admin);
-    const b = await login(app, org.admin);
-    const out = await app.handle(
+    const a = await login(suite.app, suite.org.admin);
+    const b = await login(suite.app, suite.org.admin);
+    const out = await suite.app.handle(
       jsonRequest("POST", "/api/v1/auth/logout", { scope: "global" }, bearer(a.accessToken)),
     );
     expect(out.status).toBe(200);
@@ -79,24 +63,24 @@ describe.each(dialects)("sessions on %s", (dialect) => {
   });
 
   test("changing a user's role revokes their sessions", async () => {
-    const admin = await login(app, org.admin);
-    const victim = await login(app, org.user);
-    const patch = await app.handle(
-      jsonRequest("PATCH", `/api/v1/users/${org.user.id}`, { role: "viewer" }, bearer(admin.accessToken)),
+    const admin = await login(suite.app, suite.org.admin);
+    const victim = await login(suite.app, suite.org.user);
+    const patch = await suite.app.handle(
+      jsonRequest("PATCH", `/api/v1/users/${suite.org.user.id}`, { role: "viewer" }, bearer(admin.accessToken)),
     );
     expect(patch.status).toBe(200);
     await expectErrorEnvelope(await me(victim.accessToken), 401, "Unauthorized");
-    const again = await login(app, org.user);
+    const again = await login(suite.app, suite.org.user);
     expect((await bodyOf(await me(again.accessToken))).data.user.role).toBe("viewer");
   });
 
   test("a refresh token with a bad signature is 401", async () => {
-    const pair = await login(app, org.admin);
+    const pair = await login(suite.app, suite.org.admin);
     await expectErrorEnvelope(await refresh(`${pair.refreshToken.slice(0, -3)}abc`), 401, "Unauthorized");
   });
 
   test("an access token used as a refresh token is 401", async () => {
-    const pair = await login(app, org.admin);
+    const pair = await login(suite.app, suite.org.admin);
     await expectErrorEnvelope(await refresh(pair.accessToken), 401, "Unauthorized");
   });
 });

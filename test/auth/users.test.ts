@@ -1,42 +1,25 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { App } from "../../src/app";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { buildTestApp, expectErrorEnvelope } from "../helpers/app";
-import { createTestDatabase, dialects, type TestDatabase } from "../helpers/database";
-import {
-  bearer,
-  bodyOf,
-  cheapHashEnv,
-  jsonRequest,
-  login,
-  type SeededOrganization,
-  seedOrganization,
-} from "../helpers/fixtures";
+import { dialects } from "../helpers/database";
+import { bearer, bodyOf, jsonRequest, login } from "../helpers/fixtures";
+import { useSeededApp } from "../helpers/seeded-app";
 
 describe.each(dialects)("users admin on %s", (dialect) => {
-  let database: TestDatabase;
-  let app: App;
-  let org: SeededOrganization;
-  let other: SeededOrganization;
+  const suite = useSeededApp(dialect, ["Admins Org", "Elsewhere"]);
   let admin: string;
-
   beforeAll(async () => {
-    database = await createTestDatabase(dialect);
-    app = buildTestApp({ env: cheapHashEnv, deps: { db: database.db } }).app;
-    org = await seedOrganization(database.db, "Admins Org");
-    other = await seedOrganization(database.db, "Elsewhere");
-    admin = (await login(app, org.admin)).accessToken;
+    admin = (await login(suite.app, suite.org.admin)).accessToken;
   });
-  afterAll(() => database.drop());
 
   const call = (method: string, path: string, body?: unknown, token = admin) =>
-    app.handle(jsonRequest(method, path, body, bearer(token)));
+    suite.app.handle(jsonRequest(method, path, body, bearer(token)));
 
   test("lists only the caller's organization, without password hashes", async () => {
     const response = await call("GET", "/api/v1/users");
     expect(response.status).toBe(200);
     const body = await bodyOf(response);
     expect(body.data.map((u: { email: string }) => u.email).sort()).toEqual(
-      [org.admin.email, org.user.email, org.viewer.email].sort(),
+      [suite.org.admin.email, suite.org.user.email, suite.org.viewer.email].sort(),
     );
     for (const user of body.data) expect(Object.keys(user)).not.toContain("passwordHash");
   });
@@ -60,19 +43,19 @@ describe.each(dialects)("users admin on %s", (dialect) => {
       email: "new.hire@admins.example.com",
       password: "a-long-password",
       role: "viewer",
-      organizationId: other.id,
+      organizationId: suite.other.id,
     });
     expect(response.status).toBe(201);
     const created = (await bodyOf(response)).data;
-    expect(created.organizationId).toBe(org.id);
+    expect(created.organizationId).toBe(suite.org.id);
     expect(created.role).toBe("viewer");
-    const tokens = await login(app, { email: "new.hire@admins.example.com", password: "a-long-password" });
+    const tokens = await login(suite.app, { email: "new.hire@admins.example.com", password: "a-long-password" });
     expect(tokens.accessToken).toBeString();
   });
 
   test("a duplicate email, in any case, is a 409 naming the field", async () => {
     const response = await call("POST", "/api/v1/users", {
-      email: org.user.email.toUpperCase(),
+      email: suite.org.user.email.toUpperCase(),
       password: "a-long-password",
     });
     const body = await expectErrorEnvelope(response, 409, "Conflict");
@@ -80,31 +63,34 @@ describe.each(dialects)("users admin on %s", (dialect) => {
   });
 
   test("the last admin cannot be demoted or removed", async () => {
-    const demote = await call("PATCH", `/api/v1/users/${org.admin.id}`, { role: "user" });
+    const demote = await call("PATCH", `/api/v1/users/${suite.org.admin.id}`, { role: "user" });
     await expectErrorEnvelope(demote, 409, "Conflict");
-    const remove = await call("DELETE", `/api/v1/users/${org.admin.id}`);
+    const remove = await call("DELETE", `/api/v1/users/${suite.org.admin.id}`);
     await expectErrorEnvelope(remove, 409, "Conflict");
   });
 
   test("an admin cannot disable their own account", async () => {
     await expectErrorEnvelope(
-      await call("PATCH", `/api/v1/users/${org.admin.id}`, { disabled: true }),
+      await call("PATCH", `/api/v1/users/${suite.org.admin.id}`, { disabled: true }),
       403,
       "Forbidden",
     );
   });
 
   test("a disabled user cannot sign in and their tokens stop working", async () => {
-    const victim = await login(app, org.viewer);
-    expect((await call("PATCH", `/api/v1/users/${org.viewer.id}`, { disabled: true })).status).toBe(200);
+    const victim = await login(suite.app, suite.org.viewer);
+    expect((await call("PATCH", `/api/v1/users/${suite.org.viewer.id}`, { disabled: true })).status).toBe(200);
     await expectErrorEnvelope(
-      await app.handle(new Request("http://localhost/api/v1/me", { headers: bearer(victim.accessToken) })),
+      await suite.app.handle(new Request("http://localhost/api/v1/me", { headers: bearer(victim.accessToken) })),
       401,
       "Unauthorized",
     );
     await expectErrorEnvelope(
-      await app.handle(
-        jsonRequest("POST", "/api/v1/auth/login", { email: org.viewer.email, password: org.viewer.password }),
+      await suite.app.handle(
+        jsonRequest("POST", "/api/v1/auth/login", {
+          email: suite.org.viewer.email,
+          password: suite.org.viewer.password,
+        }),
       ),
       401,
       "Unauthorized",
@@ -115,7 +101,7 @@ describe.each(dialects)("users admin on %s", (dialect) => {
     for (const method of ["PATCH", "DELETE"]) {
       const foreign = await call(
         method,
-        `/api/v1/users/${other.user.id}`,
+        `/api/v1/users/${suite.other.user.id}`,
         method === "PATCH" ? { role: "admin" } : undefined,
       );
       const missing = await call(
@@ -136,7 +122,10 @@ describe.each(dialects)("users admin on %s", (dialect) => {
     ["user", "DELETE", "/api/v1/api-keys/x"],
   ] as const)("a %s gets 403 on %s %s", async (role, method, path) => {
     const token = (
-      await login(app, role === "user" ? org.user : { email: other.viewer.email, password: other.viewer.password })
+      await login(
+        suite.app,
+        role === "user" ? suite.org.user : { email: suite.other.viewer.email, password: suite.other.viewer.password },
+      )
     ).accessToken;
     const body = method === "POST" ? { email: "x@y.example.com", password: "long-enough-pw" } : undefined;
     await expectErrorEnvelope(await call(method, path, body, token), 403, "Forbidden");

@@ -1,3 +1,4 @@
+import { titles } from "../../src/db/seed-prospects";
 import type { ProspectSeed } from "../prospects/support";
 
 /**
@@ -147,18 +148,6 @@ const companySuffixes = [
   "Retail",
   "Labs",
   "Systems",
-] as const;
-const titles = [
-  "VP of Sales",
-  "Head of Revenue Operations",
-  "Chief Technology Officer",
-  "Director of Marketing",
-  "Procurement Manager",
-  "Founder & CEO",
-  "Head of Growth",
-  "IT Director",
-  "Operations Lead",
-  "Customer Success Manager",
 ] as const;
 const notes = [
   "Met at SaaStr; interested in pipeline forecasting.",
