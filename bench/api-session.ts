@@ -69,6 +69,15 @@ export async function probe(base: string, request: RequestSpec, tag: string): Pr
   return response.status;
 }
 
+/** The server's own view of its memory (GET /health), to tell the JavaScript heap from the rest of RSS. */
+export async function serverMemory(base: string): Promise<string> {
+  const response = await fetch(`${base}/health`);
+  const body = (await response.json()) as { memory?: Record<string, number> };
+  const mb = (bytes: number | undefined) => `${((bytes ?? 0) / 1e6).toFixed(1)} MB`;
+  const memory = body.memory ?? {};
+  return `rss ${mb(memory.rss)}, heap total ${mb(memory.heapTotal)}, heap used ${mb(memory.heapUsed)}`;
+}
+
 /** Removes the run's rate-limit counters (they would expire by themselves within the hour). */
 export async function deleteRedisKeys(redis: Redis, prefix: string): Promise<number> {
   let removed = 0;

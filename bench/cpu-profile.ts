@@ -54,10 +54,17 @@ export function summarizeProfile(path: string, top = 25, chargeNativeToCaller = 
     return byId.get(current)?.callFrame.url || !chargeNativeToCaller ? current : id;
   };
   const selfUs = new Map<number, number>();
-  // timeDeltas[i] is the time before sample i; it is charged to the node that sample landed in.
+  // timeDeltas[i] is the time since the previous sample. After the process slept (between
+  // scenarios), it spans the whole sleep: charge a sample at most twice the usual interval and
+  // count the rest as idle, or a function that happened to wake up would look expensive.
+  const sorted = [...profile.timeDeltas].sort((a, b) => a - b);
+  const cap = 2 * (sorted[Math.floor(sorted.length / 2)] ?? 1000);
+  let sleptUs = 0;
   profile.samples.forEach((sample, i) => {
     const id = charged(sample);
-    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+    const delta = profile.timeDeltas[i] ?? 0;
+    sleptUs += Math.max(0, delta - cap);
+    selfUs.set(id, (selfUs.get(id) ?? 0) + Math.min(delta, cap));
   });
 
   const functions = new Map<string, SelfTime>();
@@ -80,7 +87,12 @@ export function summarizeProfile(path: string, top = 25, chargeNativeToCaller = 
       .map((entry) => ({ ...entry, selfMs: entry.selfMs / 1000, share: totalUs === 0 ? 0 : entry.selfMs / totalUs }))
       .sort((a, b) => b.selfMs - a.selfMs)
       .slice(0, top);
-  return { sampledMs: totalUs / 1000, idleMs: idleUs / 1000, functions: rank(functions), sources: rank(sources) };
+  return {
+    sampledMs: totalUs / 1000,
+    idleMs: (idleUs + sleptUs) / 1000,
+    functions: rank(functions),
+    sources: rank(sources),
+  };
 }
 
 function add(map: Map<string, SelfTime>, key: string, name: string, where: string, us: number) {
@@ -120,7 +132,7 @@ export function formatSummary(summary: ProfileSummary, requests?: number): strin
   const row = (entry: SelfTime) =>
     `${entry.selfMs.toFixed(0).padStart(8)} ms ${(entry.share * 100).toFixed(1).padStart(5)}% ${perRequest(entry.selfMs)}  ${entry.name}${entry.where ? `  ${entry.where}` : ""}`;
   return [
-    `sampled ${summary.sampledMs.toFixed(0)} ms (idle/program ${summary.idleMs.toFixed(0)} ms)${requests ? `, ${requests.toLocaleString("en-US")} requests` : ""}`,
+    `busy ${summary.sampledMs.toFixed(0)} ms (idle ${summary.idleMs.toFixed(0)} ms not counted)${requests ? `, ${requests.toLocaleString("en-US")} requests` : ""}`,
     "self time by source:",
     ...summary.sources.map(row),
     "top functions by self time:",

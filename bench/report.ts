@@ -57,12 +57,9 @@ export function checkLines(checks: Check[]): string[] {
   return checks.map((c) => `${c.passed ? "ok  " : "FAIL"}  ${c.name}: ${c.actual} (target ${c.expected})`);
 }
 
-/** A small markdown summary of a run (bench/results/<stamp>.md). */
+/** A small markdown summary of a run (bench/results/<stamp>.md), laid out as biome formats markdown. */
 export function markdownReport(report: RunReport): string {
   const { machine, settings } = report;
-  const header = `| ${columns.join(" | ")} |`;
-  const rule = `|${columns.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`;
-  const body = tableRows(report.outcomes).map((row) => `| ${row.join(" | ")} |`);
   const failed = report.checks.filter((c) => !c.passed);
   const memory = [
     report.memory.endRssMb === undefined ? undefined : `server RSS at the end ${report.memory.endRssMb.toFixed(1)} MB`,
@@ -70,6 +67,7 @@ export function markdownReport(report: RunReport): string {
       ? `soak max RSS ${report.memory.soak.firstHalfMb.toFixed(1)} → ${report.memory.soak.secondHalfMb.toFixed(1)} MB`
       : undefined,
   ].filter(Boolean);
+  const overrides = Object.entries(settings.overrides).map(([k, v]) => `${k}=${v}`);
   return [
     `# Bench ${report.stamp} (${report.mode})`,
     "",
@@ -78,23 +76,26 @@ export function markdownReport(report: RunReport): string {
       `${settings.connections} connections, ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s per scenario` +
       `${settings.soakSeconds > 0 ? `, ${settings.soakSeconds} s soak` : ""}. ` +
       `Baseline runs: ${report.baselineRuns.map((r) => Math.round(r).toLocaleString("en-US")).join(", ")} req/s.` +
-      (Object.keys(settings.overrides).length > 0
-        ? ` Experiment settings: ${Object.entries(settings.overrides)
-            .map(([k, v]) => `${k}=${v}`)
-            .join(" ")}.`
-        : ""),
+      (overrides.length > 0 ? ` Experiment settings: ${overrides.join(" ")}.` : ""),
     "",
-    header,
-    rule,
-    ...body,
+    ...markdownTable([...columns], tableRows(report.outcomes)),
     "",
-    memory.length > 0 ? `${memory.join("; ")}.` : "",
-    "",
+    ...(memory.length > 0 ? [`${memory.join("; ")}.`, ""] : []),
     failed.length === 0
       ? `All ${report.checks.length} targets met.`
-      : `Missed ${failed.length} of ${report.checks.length} targets:\n\n${checkLines(failed)
-          .map((l) => `- ${l}`)
+      : `Missed ${failed.length} of ${report.checks.length} targets:\n\n${failed
+          .map((c) => `- ${c.name}: ${c.actual} (target ${c.expected})`)
           .join("\n")}`,
     "",
   ].join("\n");
+}
+
+/** Padded cells, first column left-aligned and the others right-aligned. */
+function markdownTable(header: string[], rows: string[][]): string[] {
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(3, ...all.map((row) => (row[i] ?? "").length)));
+  const cell = (text: string, i: number) => (i === 0 ? text.padEnd(widths[i] ?? 0) : text.padStart(widths[i] ?? 0));
+  const line = (row: string[]) => `| ${header.map((_, i) => cell(row[i] ?? "", i)).join(" | ")} |`;
+  const rule = `| ${widths.map((w, i) => (i === 0 ? "-".repeat(w) : `${"-".repeat(w - 1)}:`)).join(" | ")} |`;
+  return [line(header), rule, ...rows.map(line)];
 }

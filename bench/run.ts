@@ -8,7 +8,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import Redis from "ioredis";
 import { type RunningServer, startServer } from "./api-server";
-import { apiEnvironment, deleteRedisKeys, obtainCredentials } from "./api-session";
+import { apiEnvironment, deleteRedisKeys, obtainCredentials, serverMemory } from "./api-session";
 import { startBaseline } from "./baseline";
 import { formatSummary, summarizeProfile } from "./cpu-profile";
 import { createBenchDatabase, seedBenchDatabase } from "./database";
@@ -69,6 +69,7 @@ try {
         served += result.requests;
       }
       memory.endRssMb = api.rssMb();
+      notes.push(`server memory at the end (GET /health): ${await serverMemory(api.base)}`);
       notes.push(`access log: ${(api.accessLogBytes() / 1e6).toFixed(1)} MB written`);
     } finally {
       notes.push(`API exit code on SIGTERM: ${await api.stop()}`);

@@ -45,6 +45,8 @@ export interface Config {
   /** Hop count, or a list of trusted proxy addresses/CIDRs; 0 = use the socket address only. */
   trustProxy: number | string[];
   bodyLimit: number;
+  /** Bun's idleTimeout: a request not answered within this many seconds is closed (REQUEST_TIMEOUT_S). */
+  requestTimeoutSeconds: number;
   logFormat: LogFormat;
   shutdownDelayMs: number;
   shutdownTimeoutMs: number;
@@ -118,6 +120,8 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitPrefix: read.string("RATE_LIMIT_PREFIX") ?? "rl:",
     trustProxy: readTrustProxy(read),
     bodyLimit: read.int("BODY_LIMIT", 1024 * 1024, 1),
+    // Bun's default is 10 s, shorter than AI_TIMEOUT_MS (20 s): a slow draft was cut off unanswered.
+    requestTimeoutSeconds: read.int("REQUEST_TIMEOUT_S", 30, 1, 255),
     logFormat: read.oneOf(
       "LOG_FORMAT",
       ["combined", "dev", "json", "none"],

@@ -15,8 +15,12 @@ async function main() {
     port: config.port,
     hostname: config.host,
     reusePort: config.reusePort,
-    // Backstop only: the body reader refuses past BODY_LIMIT with the envelope first.
-    maxRequestBodySize: config.bodyLimit + 64 * 1024,
+    // Backstop only. The app refuses a body past BODY_LIMIT itself (413 envelope, Connection:
+    // close, nothing more read); a declared length past this one gets Bun's bare 413 instead.
+    maxRequestBodySize: Math.max(config.bodyLimit + 64 * 1024, 64 * 1024 * 1024),
+    // Bun closes a request that has not been answered within this many seconds, however slowly
+    // its body trickles in: the bound on slow uploads, and on any handler (so above AI_TIMEOUT_MS).
+    idleTimeout: config.requestTimeoutSeconds,
     error: (error) => {
       logger.error("unhandled server error", { error: String(error) });
       return bareErrorResponse(500, "Internal server error", new Request("http://localhost/"));

@@ -48,6 +48,14 @@ function isTransientSqlState(state: string): boolean {
   return /^(08|53|57P0|40|28|3D)/.test(state) || state === "57014" || state === "55P03";
 }
 
+/**
+ * Data exceptions a client's value causes and SQLite never raises: a NUL character or bytes that
+ * are not UTF-8 (22021, 22P05), a date-time Postgres cannot represent such as year 0 or +200000
+ * (22007, 22008, 22009), a number or string beyond its column (22003, 22001), text that is not the
+ * column's type (22P02). Division by zero and the like stay 500s: those are ours.
+ */
+const badValueStates = new Set(["22021", "22P05", "22007", "22008", "22009", "22003", "22001", "22P02"]);
+
 function mapPostgres(error: InstanceType<typeof SQL.PostgresError>): AppError | undefined {
   if (postgresConnectionCodes.has(error.code)) return unavailable(error);
   const state = error.errno ?? "";
@@ -56,6 +64,7 @@ function mapPostgres(error: InstanceType<typeof SQL.PostgresError>): AppError | 
   if (state === "23514") return invalid(error, fieldOfConstraint(error.table, error.constraint, "check"));
   if (state === "23502") return invalid(error, error.column ? camel(error.column) : undefined);
   if (isTransientSqlState(state)) return unavailable(error);
+  if (badValueStates.has(state)) return badValue(error);
   // Supavisor (Supabase's pooler) reports a full pool as XX000 with this text.
   if (/max client connections|EMAXCONN/i.test(error.message)) return unavailable(error);
   return undefined;
@@ -89,6 +98,10 @@ function mapSqlite(error: InstanceType<typeof SQL.SQLiteError>): AppError | unde
 
 function unavailable(cause: unknown): AppError {
   return httpError(503, databaseUnavailableMessage, { headers: { "Retry-After": "5" }, cause });
+}
+
+function badValue(cause: unknown): AppError {
+  return httpError(400, "The request contains a value the database cannot accept", { cause });
 }
 
 function conflict(cause: unknown, table?: string, constraint?: string, column?: string): AppError {

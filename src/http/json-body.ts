@@ -43,7 +43,8 @@ async function readText(request: Request, limit: number): Promise<string> {
 }
 
 export function tooLarge(limit: number) {
-  return httpError(413, `Request body exceeds the limit of ${limit} bytes`);
+  // Without Connection: close, Bun reads and discards the rest of the body to keep the connection.
+  return httpError(413, `Request body exceeds the limit of ${limit} bytes`, { headers: { connection: "close" } });
 }
 
 /** Bracket depth outside strings; a cheap pre-check so hostile nesting never reaches JSON.parse. */

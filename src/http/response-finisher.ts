@@ -28,7 +28,14 @@ export function responseFinisher(config: Config) {
         set.headers["cache-control"] = "no-store";
       })
       // Typed as returning a Response, but Elysia maps any returned value as it maps a handler's.
-      .mapResponse({ as: "global" }, (context) => finish(context as FinishContext, options) as Response | undefined)
+      // Destructured, not passed whole: Elysia reads which context members a hook uses from its
+      // source, and a hook that takes the whole context makes it parse cookies, the query string
+      // and a headers object on every request of every route.
+      .mapResponse(
+        { as: "global" },
+        ({ request, path, set, responseValue }) =>
+          finish({ request, path, set, responseValue }, options) as Response | undefined,
+      )
   );
 }
 

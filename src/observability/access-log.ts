@@ -62,10 +62,9 @@ export function accessLog(format: LogFormat, writer: LineWriter): ResponseObserv
 
 const formatters: Record<Exclude<LogFormat, "none">, (r: AccessRecord) => string> = {
   combined: ({ request, state, status, bytes }) => {
-    const url = new URL(request.url);
     const referer = request.headers.get("referer") ?? "-";
     const agent = request.headers.get("user-agent") ?? "-";
-    return `${state.ip} - - [${clfDate(new Date())}] "${request.method} ${url.pathname}${url.search} HTTP/1.1" ${status} ${bytes ?? "-"} "${referer}" "${agent}"`;
+    return `${state.ip} - - [${clfNow()}] "${request.method} ${pathAndQuery(request.url)} HTTP/1.1" ${status} ${bytes ?? "-"} "${referer}" "${agent}"`;
   },
   dev: ({ request, path, status, durationMs, bytes }) =>
     `${request.method} ${path} ${status} ${durationMs.toFixed(3)} ms - ${bytes ?? "-"}`,
@@ -88,7 +87,28 @@ const formatters: Record<Exclude<LogFormat, "none">, (r: AccessRecord) => string
 
 const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
+// The timestamp has one-second resolution: format it once per second, not once per request.
+let clfSecond = -1;
+let clfText = "";
+
+function clfNow(): string {
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== clfSecond) {
+    clfSecond = second;
+    clfText = clfDate(new Date(second * 1000));
+  }
+  return clfText;
+}
+
 function clfDate(d: Date): string {
   const pad = (n: number) => String(n).padStart(2, "0");
   return `${pad(d.getUTCDate())}/${months[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
+}
+
+/** `/path?query` of an absolute request URL, without parsing it into a URL object. */
+function pathAndQuery(url: string): string {
+  const slash = url.indexOf("/", url.indexOf("//") + 2);
+  if (slash === -1) return "/";
+  const hash = url.indexOf("#", slash);
+  return hash === -1 ? url.slice(slash) : url.slice(slash, hash);
 }

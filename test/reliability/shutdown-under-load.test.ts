@@ -27,6 +27,10 @@ describe("SIGTERM while a client sends a steady 500 requests a second", () => {
     expect(result.load.responses + result.load.errors.refused).toBe(result.load.sent);
   });
 
+  test("answers the requests whose bodies were still arriving when the listener closed", () => {
+    expect(result.stragglers).toEqual([{ status: 401 }, { status: 401 }, { status: 401 }, { status: 401 }]);
+  });
+
   test("exits 0 within SHUTDOWN_DELAY_MS + SHUTDOWN_TIMEOUT_MS", () => {
     expect(result.exitCode).toBe(0);
     expect(result.exitMs).toBeLessThan(delayMs + timeoutMs + slackMs);
@@ -38,6 +42,6 @@ describe("SIGTERM while a client sends a steady 500 requests a second", () => {
   });
 
   test("writes one access log line for every response the client received, before exiting", () => {
-    expect(result.accessLogLines).toBe(result.load.responses + 1);
+    expect(result.accessLogLines).toBe(result.load.responses + 1 + result.stragglers.length);
   });
 });

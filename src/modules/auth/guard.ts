@@ -15,10 +15,13 @@ export function authGuard(
   authenticator: Authenticator,
   countRefusal?: (request: Request, headers: Record<string, unknown>) => Promise<void>,
 ) {
+  const principals = new WeakMap<Request, Principal>();
   return new Elysia({ name: "auth-guard" }).macro({
     auth: (minimum: Role) => ({
       detail: { security: securityRequirement },
-      async resolve({ request, set }): Promise<{ principal: Principal }> {
+      // transform runs before validation: a caller who may not use the route gets 401/403, never
+      // a 422 that describes the body it expects.
+      async transform({ request, set }) {
         const state = requestState(request);
         let principal: Principal | undefined;
         try {
@@ -33,8 +36,9 @@ export function authGuard(
           await countRefusal?.(request, set.headers);
           throw error;
         }
-        return { principal };
+        principals.set(request, principal);
       },
+      resolve: ({ request }): { principal: Principal } => ({ principal: principals.get(request) as Principal }),
     }),
   });
 }

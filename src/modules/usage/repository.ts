@@ -49,7 +49,9 @@ export function createUsageRepository(db: Database) {
           request_id: row.requestId,
           created_at: row.createdAt,
         }));
-        await sql`INSERT INTO api_usage ${sql(values)}`;
+        // A batch whose commit was not acknowledged (connection lost) is retried: rows already
+        // written are skipped, or the retry would fail on their ids forever and hold up every row after.
+        await sql`INSERT INTO api_usage ${sql(values)} ON CONFLICT (id) DO NOTHING`;
       }
     },
 

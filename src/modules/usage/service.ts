@@ -35,6 +35,10 @@ export function createUsageService(deps: { usage: UsageRepository; now?: () => n
 function resolveRange(query: { from?: string; to?: string }, nowMs: number): { from: string; to: string } {
   const to = query.to === undefined ? nowMs : Date.parse(query.to);
   const from = query.from === undefined ? to - defaultRangeMs : Date.parse(query.from);
+  // A `to` at the very start of the Date range has no 24 hours before it: toISOString would throw.
+  if (Number.isNaN(new Date(from).getTime())) {
+    throw httpError(422, "Validation failed", { details: { to: ["To must be later than that"] } });
+  }
   if (from >= to) throw httpError(422, "Validation failed", { details: { to: ["To must be after from"] } });
   if (to - from > maxRangeDays * 24 * hourMs) {
     throw httpError(422, "Validation failed", {

@@ -72,7 +72,8 @@ export async function runFaultsScenario(options: FaultsScenarioOptions): Promise
       headers: { "user-agent": userAgent, ...(token ? { authorization: `Bearer ${token}` } : {}) },
     });
     if (path.startsWith("/api/v1/")) apiCalls++;
-    return { status: response.status, retryAfter: response.headers.get("retry-after"), body: await response.json() };
+    const body = (await response.json()) as Record<string, unknown>;
+    return { status: response.status, retryAfter: response.headers.get("retry-after"), body };
   };
   const readyWith = (check: (probe: Probe) => boolean) => async () => check(await probe("/health/ready"));
   const checks = (p: Probe) => p.body.checks as Record<string, string>;
@@ -104,7 +105,11 @@ export async function runFaultsScenario(options: FaultsScenarioOptions): Promise
     marks.bothDown = load.elapsed();
     pgProxy.cut();
     const cutAt = performance.now();
-    const noticed = await within(3000, readyWith((p) => checks(p).database === "unhealthy"), 10);
+    const noticed = await within(
+      3000,
+      readyWith((p) => checks(p).database === "unhealthy"),
+      10,
+    );
     const readinessNoticedMs = noticed === undefined ? undefined : performance.now() - cutAt;
     const duringOutage = {
       health: await probe("/health"),
@@ -118,9 +123,15 @@ export async function runFaultsScenario(options: FaultsScenarioOptions): Promise
     marks.recovering = load.elapsed();
     pgProxy.restore();
     redisProxy.restore();
-    const recoveredMs = await within(10_000, readyWith((p) => p.status === 200));
+    const recoveredMs = await within(
+      10_000,
+      readyWith((p) => p.status === 200),
+    );
     marks.recovered = load.elapsed();
-    const afterRecovery = { ready: await probe("/health/ready"), freshProspects: await probe("/api/v1/prospects", fresh) };
+    const afterRecovery = {
+      ready: await probe("/health/ready"),
+      freshProspects: await probe("/api/v1/prospects", fresh),
+    };
     await Bun.sleep(options.phaseMs);
     const report = await load.stop();
 
@@ -163,8 +174,9 @@ export function statusesByPath(outcomes: Outcome[]): Record<string, Record<strin
   const out: Record<string, Record<string, number>> = {};
   for (const outcome of outcomes) {
     const key = outcome.status === undefined ? `error:${outcome.error}` : String(outcome.status);
-    const byStatus = (out[outcome.path] ??= {});
+    const byStatus = out[outcome.path] ?? {};
     byStatus[key] = (byStatus[key] ?? 0) + 1;
+    out[outcome.path] = byStatus;
   }
   return out;
 }

@@ -1,7 +1,10 @@
 /** One kind of request the load sends, chosen round-robin. */
 export interface Target {
   path: string;
+  method?: string;
   headers?: Record<string, string>;
+  /** Sent as JSON. */
+  body?: unknown;
 }
 
 export interface LoadOptions {
@@ -62,8 +65,11 @@ export function startLoad(options: LoadOptions): Load {
   const send = (target: Target) => {
     const outcome: Outcome = { path: target.path, sentAt: elapsed(), doneAt: 0 };
     outcomes.push(outcome);
+    const json: Record<string, string> = target.body === undefined ? {} : { "content-type": "application/json" };
     const request = fetch(`${options.base}${target.path}`, {
-      headers: { "user-agent": options.userAgent, ...target.headers },
+      method: target.method ?? "GET",
+      headers: { "user-agent": options.userAgent, ...json, ...target.headers },
+      body: target.body === undefined ? undefined : JSON.stringify(target.body),
       signal: AbortSignal.timeout(options.requestTimeoutMs ?? 10_000),
     })
       .then(async (response) => {

@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { roleAtLeast } from "../../src/modules/auth/principal";
+import { buildTestApp } from "../helpers/app";
+import { dialects } from "../helpers/database";
+import { expectErrorBody } from "./support/envelope";
+import { namesOrgAResource, routeRequests } from "./support/route-requests";
+import { buildWorld, type Caller, callers, cannedAi, type World } from "./support/world";
+
+type Minimum = "anyone" | "viewer" | "user" | "admin";
+
+/**
+ * Who may call each /api/v1 route: the least role, for users and API keys alike. A route added
+ * to the app without a line here fails the first test below. Email reads are open to viewers as
+ * docs/email-ai.md says (CONTRACT.md's table says `user`: the lead decides which one to keep).
+ */
+const minimumRole: Record<string, Minimum> = {
+  "POST /api/v1/auth/login": "anyone",
+  "POST /api/v1/auth/refresh": "anyone",
+  "POST /api/v1/auth/logout": "viewer",
+  "GET /api/v1/me": "viewer",
+  "GET /api/v1/users": "admin",
+  "POST /api/v1/users": "admin",
+  "PATCH /api/v1/users/:id": "admin",
+  "DELETE /api/v1/users/:id": "admin",
+  "GET /api/v1/api-keys": "admin",
+  "POST /api/v1/api-keys": "admin",
+  "DELETE /api/v1/api-keys/:id": "admin",
+  "GET /api/v1/usage": "admin",
+  "POST /api/v1/emails": "user",
+  "GET /api/v1/emails": "viewer",
+  "GET /api/v1/emails/:id": "viewer",
+  "GET /api/v1/prospects": "viewer",
+  "POST /api/v1/prospects": "user",
+  "GET /api/v1/prospects/:id": "viewer",
+  "PATCH /api/v1/prospects/:id": "user",
+  "DELETE /api/v1/prospects/:id": "user",
+  "GET /api/v1/search": "viewer",
+  "POST /api/v1/ai/draft-email": "user",
+};
+
+const roleOf: Record<Exclude<Caller, "anonymous">, "viewer" | "user" | "admin"> = {
+  viewer: "viewer",
+  user: "user",
+  admin: "admin",
+  viewerKey: "viewer",
+  userKey: "user",
+  adminKey: "admin",
+  otherOrgAdmin: "admin",
+};
+
+/** The status a caller must get from a valid request to a route. */
+function expectedStatus(key: string, caller: Caller): number {
+  const minimum = minimumRole[key] as Minimum;
+  const success = routeRequests[key]?.status ?? 200;
+  if (minimum === "anyone") return success;
+  if (caller === "anonymous") return 401;
+  if (!roleAtLeast(roleOf[caller], minimum)) return 403;
+  // Another organization's resource is a 404, exactly like one that does not exist.
+  if (caller === "otherOrgAdmin" && namesOrgAResource(key)) return 404;
+  return success;
+}
+
+const apiRoutes = buildTestApp({ deps: { ai: cannedAi } })
+  .app.routes.filter((r) => r.path.startsWith("/api/v1/"))
+  .map((r) => `${r.method} ${r.path}`);
+// Logging out ends the caller's session: it goes last, when no other case needs the session.
+const cases = [...apiRoutes]
+  .sort((a, b) => Number(a.endsWith("/auth/logout")) - Number(b.endsWith("/auth/logout")))
+  .flatMap((key) => callers.map((caller) => [key, caller, expectedStatus(key, caller)] as const));
+
+test("the matrix has exactly one entry for every /api/v1 route of the app", () => {
+  expect([...apiRoutes].sort()).toEqual(Object.keys(minimumRole).sort());
+  expect([...apiRoutes].sort()).toEqual(Object.keys(routeRequests).sort());
+});
+
+/** With input that fails validation: those who may not call the route learn only that (401/403). */
+function expectedForInvalid(key: string, caller: Caller): number {
+  const status = expectedStatus(key, caller);
+  return status === 401 || status === 403 ? status : 422;
+}
+const invalidCases = cases
+  .filter(([key]) => routeRequests[key]?.invalid)
+  .map(([key, caller]) => [key, caller, expectedForInvalid(key, caller)] as const);
+
+describe.each(dialects)("authorization matrix on %s", (dialect) => {
+  let world: World;
+  beforeAll(async () => {
+    world = await buildWorld(dialect);
+  }, 30_000);
+  afterAll(() => world.database.drop());
+
+  test.each(invalidCases)("%s as %s with input that fails validation → %d", async (key, caller, status) => {
+    const method = key.split(" ")[0] as string;
+    const invalid = routeRequests[key]?.invalid as NonNullable<(typeof routeRequests)[string]["invalid"]>;
+    const response = await world.call(method, invalid.path, world.headers[caller], invalid.body);
+    expect(response.status).toBe(status);
+    expectErrorBody(await response.json(), status);
+  });
+
+  test.each(cases)("%s as %s → %d", async (key, caller, status) => {
+    const method = key.split(" ")[0] as string;
+    const valid = await (routeRequests[key] as NonNullable<(typeof routeRequests)[string]>).build(world);
+    const response = await world.call(method, valid.path, world.headers[caller], valid.body);
+    const body = (await response.json()) as Record<string, unknown>;
+    expect({ status: response.status, body }).toMatchObject({ status });
+    if (status >= 400) expectErrorBody(body, status);
+    else expect(body.success).toBe(true);
+    if (status === 401) expect(response.headers.get("www-authenticate")).toBe('Bearer realm="api"');
+  });
+});
