@@ -31,7 +31,9 @@ export function rateLimitPlugin(
   const count = createLimitCounter(limiter, config, options);
   return new Elysia({ name: "rate-limit" }).macro({
     rateLimit: (policy: PolicyName) => ({
-      beforeHandle: ({ request, set }) => count(request, set.headers, policy),
+      // transform, like auth (which runs first): a refused or invalid request is counted and
+      // carries the headers before validation can answer 422.
+      transform: ({ request, set }) => count(request, set.headers, policy),
     }),
   });
 }

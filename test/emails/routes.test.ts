@@ -40,7 +40,7 @@ describe.each(dialects)("emails API on %s", (dialect) => {
 
   const send = (body: unknown, token = userToken) =>
     app.handle(jsonRequest("POST", "/api/v1/emails", body, bearer(token)));
-  const get = (path: string, token = viewerToken) =>
+  const get = (path: string, token = userToken) =>
     app.handle(new Request(`http://localhost${path}`, { headers: bearer(token) }));
 
   test("queues an email to the prospect's address and answers 202 with it", async () => {
@@ -88,11 +88,12 @@ describe.each(dialects)("emails API on %s", (dialect) => {
     expect(rows[0]).toEqual({ created_by: acme.admin.id, api_key_id: key.id });
   });
 
-  test("lets a viewer read an email of the organization", async () => {
+  test("lets a user read an email of the organization; a viewer may not (contract: user or above)", async () => {
     const created = await dataOf(await send({ prospectId, subject: "Read me", text: "Body" }));
     const response = await get(`/api/v1/emails/${created.id}`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ success: true, data: created });
+    await expectErrorEnvelope(await get(`/api/v1/emails/${created.id}`, viewerToken), 403, "Forbidden");
   });
 
   test("refuses a viewer's send with 403", async () => {
@@ -166,7 +167,7 @@ describe.each(dialects)("emails API on %s", (dialect) => {
   });
 
   test("lists nothing for another organization's prospect", async () => {
-    const globexToken = (await login(app, globex.viewer)).accessToken;
+    const globexToken = (await login(app, globex.user)).accessToken;
     const response = await get(`/api/v1/emails?prospectId=${prospectId}`, globexToken);
     expect(await response.json()).toEqual({
       success: true,

@@ -3,14 +3,15 @@ import { createMemoryLogger } from "../../src/observability/logger";
 import { createRateLimiter } from "../../src/ratelimit/limiter";
 import { buildTestApp, expectErrorEnvelope, testConfig } from "../helpers/app";
 import { createTestDatabase } from "../helpers/database";
+import { bearer, cheapHashEnv, login, seedOrganization } from "../helpers/fixtures";
 
 const database = await createTestDatabase("sqlite");
+afterAll(() => database.drop());
 
 describe("requests refused by auth are counted too", () => {
   const config = testConfig({ RATE_LIMIT_MAX: "3" });
   const limiter = createRateLimiter({ config, logger: createMemoryLogger() });
   const { app } = buildTestApp({ deps: { config, limiter, db: database.db } });
-  afterAll(() => database.drop());
   const me = (authorization?: string) =>
     app.handle(new Request("http://localhost/api/v1/me", { headers: authorization ? { authorization } : {} }));
 
@@ -28,5 +29,30 @@ describe("requests refused by auth are counted too", () => {
     const body = await expectErrorEnvelope(refused, 429, "TooManyRequests");
     expect(body.message).toBe("Too many requests, please try again later");
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe("a signed-in caller's invalid requests are counted against that caller", () => {
+  const config = testConfig({ ...cheapHashEnv, RATE_LIMIT_MAX: "1000", RATE_LIMIT_SEARCH_MAX: "2" });
+  const limiter = createRateLimiter({ config, logger: createMemoryLogger() });
+  const { app } = buildTestApp({ deps: { config, limiter, db: database.db } });
+
+  test("a 422 carries the headers of the route's policy, and each user has their own count", async () => {
+    const org = await seedOrganization(database.db, "Counted Org");
+    const first = (await login(app, org.user)).accessToken;
+    const second = (await login(app, org.viewer)).accessToken;
+    const search = (token: string, q: string) =>
+      app.handle(new Request(`http://localhost/api/v1/search?q=${q}`, { headers: bearer(token) }));
+
+    const invalid = await search(first, "");
+    await expectErrorEnvelope(invalid, 422, "ValidationError");
+    expect(invalid.headers.get("x-ratelimit-limit")).toBe("2");
+    expect(invalid.headers.get("x-ratelimit-remaining")).toBe("1");
+    expect((await search(first, "acme")).status).toBe(200);
+    await expectErrorEnvelope(await search(first, "acme"), 429, "TooManyRequests");
+    // Keyed by the principal, not the shared address: the other user still has both searches.
+    const other = await search(second, "acme");
+    expect(other.status).toBe(200);
+    expect(other.headers.get("x-ratelimit-remaining")).toBe("1");
   });
 });

@@ -37,13 +37,13 @@ export function emailRoutes(guards: Guards, service: EmailService) {
         return list(page.data, page.meta);
       },
       {
-        auth: "viewer",
+        auth: "user",
         query: listEmailsQuery,
         detail: { tags, summary: "List the organization's emails, newest first" },
       },
     )
     .get("/emails/:id", async ({ principal, params }) => ok(await service.get(principal, params.id)), {
-      auth: "viewer",
+      auth: "user",
       params: emailIdParams,
       detail: { tags, summary: "An email and its delivery status" },
     });
