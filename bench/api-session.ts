@@ -69,6 +69,19 @@ export async function probe(base: string, request: RequestSpec, tag: string): Pr
   return response.status;
 }
 
+/**
+ * Refuses to measure an API that is not on the real dependencies: with Redis down it would count
+ * limits in memory and look faster than it is.
+ */
+export async function assertReady(base: string): Promise<void> {
+  const response = await fetch(`${base}/health/ready`);
+  const body = (await response.json()) as { checks?: Record<string, string> };
+  const { database, redis } = body.checks ?? {};
+  if (response.status !== 200 || database !== "healthy" || redis !== "healthy") {
+    throw new Error(`the API is not ready on Postgres and Redis: ${response.status} ${JSON.stringify(body.checks)}`);
+  }
+}
+
 /** The server's own view of its memory (GET /health), to tell the JavaScript heap from the rest of RSS. */
 export async function serverMemory(base: string): Promise<string> {
   const response = await fetch(`${base}/health`);

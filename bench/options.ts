@@ -21,6 +21,17 @@ export interface BenchOptions {
   env: Record<string, string>;
 }
 
+export const scenarioIdList = [
+  "health",
+  "me-jwt",
+  "me-api-key",
+  "prospects-list",
+  "search",
+  "prospects-create",
+  "cluster-me-jwt",
+  "soak",
+];
+
 export const usage = `npm run bench [-- options]
   --quick               about a minute: short runs, no soak
   --only=a,b            run only these scenarios (ids: health, me-jwt, me-api-key, prospects-list,
@@ -65,7 +76,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     durationSeconds: positive("--duration", values.duration, quick ? 4 : 10),
     warmupSeconds: quick ? 1 : 3,
     soakSeconds: quick ? 0 : 60,
-    only: values.only ? new Set(values.only.split(",").map((s) => s.trim())) : undefined,
+    only: values.only ? scenarioIds(values.only) : undefined,
     profile: values.profile,
     generator: values.generator as GeneratorRuntime | undefined,
     prospects: 3000,
@@ -87,4 +98,11 @@ function setting(raw: string): [string, string] {
   const at = raw.indexOf("=");
   if (at < 1) throw new Error(`--env=${raw}: expected KEY=VALUE`);
   return [raw.slice(0, at), raw.slice(at + 1)];
+}
+
+function scenarioIds(raw: string): Set<string> {
+  const ids = raw.split(",").map((s) => s.trim());
+  const unknown = ids.filter((id) => !scenarioIdList.includes(id));
+  if (unknown.length > 0) throw new Error(`--only: unknown ${unknown.join(", ")}; known: ${scenarioIdList.join(", ")}`);
+  return new Set(ids);
 }

@@ -8,19 +8,19 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import Redis from "ioredis";
 import { type RunningServer, startServer } from "./api-server";
-import { apiEnvironment, deleteRedisKeys, obtainCredentials, serverMemory } from "./api-session";
+import { apiEnvironment, assertReady, deleteRedisKeys, obtainCredentials, serverMemory } from "./api-session";
 import { startBaseline } from "./baseline";
 import { formatSummary, summarizeProfile } from "./cpu-profile";
 import { createBenchDatabase, seedBenchDatabase } from "./database";
 import { createGenerator } from "./generator";
-import { parseOptions } from "./options";
+import { type BenchOptions, parseOptions, usage } from "./options";
 import { canPin, loadAverage } from "./processes";
 import { checkLines, markdownReport, type RunReport, textTable } from "./report";
 import { createScenarioRunner, soak } from "./scenario-runner";
 import { apiScenarios, baselineScenario, clusterScenario } from "./scenarios";
 import { checkTargets, type MemoryFacts, type ScenarioOutcome } from "./targets";
 
-const options = parseOptions(process.argv.slice(2));
+const options = readOptions();
 const stamp = new Date().toISOString().replace(/[:.]/g, "-").replace("Z", "");
 const root = join(import.meta.dir, "..");
 const logDir = join(tmpdir(), `revenue-bench-${stamp}`);
@@ -55,6 +55,7 @@ try {
     let served = 0;
     let credentials: Awaited<ReturnType<typeof obtainCredentials>>;
     try {
+      await assertReady(api.base);
       credentials = await obtainCredentials(api.base, accounts);
       const scenarios = apiScenarios(credentials).filter((s) => selected(s.id));
       for (const scenario of scenarios) {
@@ -167,4 +168,13 @@ function withOverrides(base: Record<string, string>): Record<string, string> {
   const merged = { ...base, ...options.env };
   for (const [key, value] of Object.entries(merged)) if (value === "") delete merged[key];
   return merged;
+}
+
+function readOptions(): BenchOptions {
+  try {
+    return parseOptions(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`bench: ${(error as Error).message}\n${usage}\n`);
+    process.exit(2);
+  }
 }
