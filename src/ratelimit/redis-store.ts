@@ -2,72 +2,133 @@ import type Redis from "ioredis";
 import type { Counter, RateLimitStore, StoreOutcome } from "./store";
 
 /**
- * All counters of one request in one atomic call. KEYS: the counters; ARGV: max and window (ms) of
- * each, in pairs. First pass reads; when any counter is at its max the script writes nothing (a
- * refused request neither counts nor extends a window). Otherwise each counter is incremented, a
- * new one created with its expiry: the window lives in Redis, not in any one process's clock.
- * Returns {allowed, count1, ttl1, count2, ttl2, ...}.
+ * The counters of every request that arrived in one event-loop turn, in one atomic call, applied
+ * request by request in arrival order (so two requests of one client in a batch count as two).
+ * KEYS: every request's counters, concatenated. ARGV[1]: the number of requests; then, per
+ * request, its counter count followed by max and window (ms) of each counter.
+ * Per request: a first pass reads; when any counter is at its max nothing is written (a refused
+ * request neither counts nor extends a window); otherwise each counter is incremented, a new one
+ * created with its expiry (the window lives in Redis, not in any one process's clock).
+ * Returns, per request, {allowed, count1, ttl1, count2, ttl2, ...}, concatenated.
  */
 const consumeScript = `
-local allowed = 1
-local counts, ttls = {}, {}
-for i = 1, #KEYS do
-  local max = tonumber(ARGV[2 * i - 1])
-  local window = tonumber(ARGV[2 * i])
-  local ttl = redis.call('PTTL', KEYS[i])
-  local count = 0
-  if ttl == -2 then
-    ttl = window
-  else
-    count = tonumber(redis.call('GET', KEYS[i]) or '0') or 0
-    if ttl == -1 then
-      redis.call('PEXPIRE', KEYS[i], window)
+local out = {}
+local k = 0
+local a = 2
+for r = 1, tonumber(ARGV[1]) do
+  local n = tonumber(ARGV[a])
+  a = a + 1
+  local allowed = 1
+  local counts, ttls = {}, {}
+  for i = 1, n do
+    local key = KEYS[k + i]
+    local max = tonumber(ARGV[a + 2 * i - 2])
+    local window = tonumber(ARGV[a + 2 * i - 1])
+    local ttl = redis.call('PTTL', key)
+    local count = 0
+    if ttl == -2 then
       ttl = window
-    end
-  end
-  if count >= max then allowed = 0 end
-  counts[i] = count
-  ttls[i] = ttl
-end
-if allowed == 1 then
-  for i = 1, #KEYS do
-    if counts[i] == 0 then
-      redis.call('SET', KEYS[i], 1, 'PX', ttls[i])
-      counts[i] = 1
     else
-      counts[i] = redis.call('INCR', KEYS[i])
+      count = tonumber(redis.call('GET', key) or '0') or 0
+      if ttl == -1 then
+        redis.call('PEXPIRE', key, window)
+        ttl = window
+      end
+    end
+    if count >= max then allowed = 0 end
+    counts[i] = count
+    ttls[i] = ttl
+  end
+  if allowed == 1 then
+    for i = 1, n do
+      if counts[i] == 0 then
+        redis.call('SET', KEYS[k + i], 1, 'PX', ttls[i])
+        counts[i] = 1
+      else
+        counts[i] = redis.call('INCR', KEYS[k + i])
+      end
     end
   end
-end
-local out = { allowed }
-for i = 1, #KEYS do
-  out[#out + 1] = counts[i]
-  out[#out + 1] = ttls[i]
+  out[#out + 1] = allowed
+  for i = 1, n do
+    out[#out + 1] = counts[i]
+    out[#out + 1] = ttls[i]
+  end
+  k = k + n
+  a = a + 2 * n
 end
 return out
 `;
 
-const command = "rateLimitConsume";
+const command = "rateLimitConsumeBatch";
+// Bounds one script's run time in Redis (each request is a few commands).
+const maxBatch = 256;
 
 type ConsumeCommand = (keyCount: number, ...keysAndArgs: Array<string | number>) => Promise<number[]>;
 
-/** Counters shared by every instance through Redis; one script call per request, whatever the policy count. */
+interface Waiting {
+  counters: Counter[];
+  resolve: (outcome: StoreOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Counters shared by every instance through Redis. Requests that arrive in the same event-loop turn
+ * share one script call: under load that turns a round trip per request (socket write, command
+ * encoding, reply parsing) into one per batch. Every key of a batch goes to one Redis, so this
+ * store is for a single Redis (or Sentinel), not Redis Cluster.
+ */
 export function createRedisStore(redis: Redis): RateLimitStore {
   if (!(command in redis)) redis.defineCommand(command, { lua: consumeScript });
   const consume = (redis as unknown as Record<typeof command, ConsumeCommand>)[command].bind(redis);
+  let queue: Waiting[] = [];
+  let scheduled = false;
+
+  const send = (batch: Waiting[]) => {
+    const keys: string[] = [];
+    const args: Array<string | number> = [batch.length];
+    for (const { counters } of batch) {
+      args.push(counters.length);
+      for (const c of counters) {
+        keys.push(c.key);
+        args.push(c.max, c.windowMs);
+      }
+    }
+    consume(keys.length, ...keys, ...args).then(
+      (reply) => {
+        const now = Date.now();
+        let at = 0;
+        for (const waiting of batch) {
+          const allowed = Number(reply[at++]) === 1;
+          const states = waiting.counters.map(() => {
+            const count = Number(reply[at++]);
+            return { count, resetAtMs: now + Number(reply[at++]) };
+          });
+          waiting.resolve({ allowed, states });
+        }
+      },
+      (error) => {
+        for (const waiting of batch) waiting.reject(error);
+      },
+    );
+  };
+
+  const flush = () => {
+    scheduled = false;
+    const all = queue;
+    queue = [];
+    for (let i = 0; i < all.length; i += maxBatch) send(all.slice(i, i + maxBatch));
+  };
 
   return {
-    async consume(counters: Counter[]): Promise<StoreOutcome> {
-      const args = counters.flatMap((c) => [c.max, c.windowMs]);
-      const reply = await consume(counters.length, ...counters.map((c) => c.key), ...args);
-      const now = Date.now();
-      return {
-        allowed: Number(reply[0]) === 1,
-        states: counters.map((_, i) => ({
-          count: Number(reply[1 + 2 * i]),
-          resetAtMs: now + Number(reply[2 + 2 * i]),
-        })),
-      };
+    consume(counters: Counter[]): Promise<StoreOutcome> {
+      return new Promise((resolve, reject) => {
+        queue.push({ counters, resolve, reject });
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(flush);
+        }
+      });
     },
   };
 }
