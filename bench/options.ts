@@ -26,6 +26,8 @@ export const scenarioIdList = [
   "me-jwt",
   "me-api-key",
   "prospects-list",
+  "me-jwt-br",
+  "prospects-list-br",
   "search",
   "prospects-create",
   "cluster-me-jwt",
@@ -35,7 +37,8 @@ export const scenarioIdList = [
 export const usage = `npm run bench [-- options]
   --quick               about a minute: short runs, no soak
   --only=a,b            run only these scenarios (ids: health, me-jwt, me-api-key, prospects-list,
-                        search, prospects-create, cluster-me-jwt, soak); the baseline always runs
+                        me-jwt-br, prospects-list-br, search, prospects-create, cluster-me-jwt,
+                        soak); the baseline always runs
   --profile             run the API under --cpu-prof and print its top self-time functions
   --generator=node|bun  what runs autocannon (default: node when installed)
   --connections=N       default 50 (the targets assume 50)

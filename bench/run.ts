@@ -19,6 +19,7 @@ import { checkLines, markdownReport, type RunReport, textTable } from "./report"
 import { createScenarioRunner, soak } from "./scenario-runner";
 import { apiScenarios, baselineScenario, clusterScenario } from "./scenarios";
 import { checkTargets, type MemoryFacts, type ScenarioOutcome } from "./targets";
+import { wireSizes } from "./wire-size";
 
 const options = readOptions();
 const stamp = new Date().toISOString().replace(/[:.]/g, "-").replace("Z", "");
@@ -71,6 +72,7 @@ try {
       }
       memory.endRssMb = api.rssMb();
       notes.push(`server memory at the end (GET /health): ${await serverMemory(api.base)}`);
+      notes.push(...(await wireSizes(api.base, credentials)));
       notes.push(`access log: ${(api.accessLogBytes() / 1e6).toFixed(1)} MB written`);
     } finally {
       notes.push(`API exit code on SIGTERM: ${await api.stop()}`);

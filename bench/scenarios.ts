@@ -61,6 +61,20 @@ export function apiScenarios(credentials: Credentials): Scenario[] {
       requests: [{ method: "GET", path: "/api/v1/prospects?limit=20", headers: jwt }],
     },
     {
+      id: "me-jwt-br",
+      title: "GET /api/v1/me (JWT), Accept-Encoding: br, gzip",
+      server: "api",
+      requests: [{ method: "GET", path: "/api/v1/me", headers: { ...jwt, "accept-encoding": "br, gzip" } }],
+    },
+    {
+      id: "prospects-list-br",
+      title: "GET /api/v1/prospects?limit=20, Accept-Encoding: br, gzip",
+      server: "api",
+      requests: [
+        { method: "GET", path: "/api/v1/prospects?limit=20", headers: { ...jwt, "accept-encoding": "br, gzip" } },
+      ],
+    },
+    {
       id: "search",
       title: "GET /api/v1/search?q=northwind",
       server: "api",

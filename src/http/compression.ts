@@ -5,8 +5,10 @@ export type Encoding = "br" | "gzip";
 
 /**
  * The content coding to answer with, from Accept-Encoding (RFC 9110 §12.5.3): the acceptable
- * coding with the highest q-value, br on a tie; none when identity is preferred or nothing we
- * speak is acceptable. A coding that is not listed is acceptable only through `*`.
+ * coding with the highest q-value, gzip on a tie; none when identity is preferred or nothing we
+ * speak is acceptable. A coding that is not listed is acceptable only through `*`. gzip wins a tie
+ * because it costs half of brotli's CPU for ~13% more bytes on a 10 KB list (27 vs 55 µs): on a
+ * CPU-bound pod that is throughput; a client that ranks br higher still gets br.
  */
 export function negotiateEncoding(acceptEncoding: string | null): Encoding | undefined {
   if (!acceptEncoding) return undefined;
@@ -30,7 +32,7 @@ export function negotiateEncoding(acceptEncoding: string | null): Encoding | und
   // every coding we offer, by name or through `*`, gets the body as is.
   const identityQ = identity ?? star ?? 0;
   if (best <= 0 || best < identityQ) return undefined;
-  return brQ >= gzipQ ? "br" : "gzip";
+  return brQ > gzipQ ? "br" : "gzip";
 }
 
 function qValue(params: string[]): number {

@@ -50,10 +50,11 @@ describe("response compression", () => {
   test.each([
     ["br", "br"],
     ["gzip", "gzip"],
-    ["gzip, deflate, br", "br"],
+    ["gzip, deflate, br", "gzip"],
+    ["br;q=1, gzip;q=0.9", "br"],
     ["br;q=0.5, gzip;q=0.8", "gzip"],
     ["br;q=0, gzip", "gzip"],
-    ["*", "br"],
+    ["*", "gzip"],
     ["gzip;q=0.5, *;q=0.1", "gzip"],
     ["x-gzip", "gzip"],
     ["deflate", null],
