@@ -16,6 +16,7 @@ import { type Config, ConfigError, loadConfig } from "./config";
 import { openDatabase } from "./db/database";
 import { migrate } from "./db/migrate";
 import { createLogger } from "./observability/logger";
+import { exitOnStartupFailure } from "./startup-failure";
 
 const restartDelayMs = { first: 100, max: 5000 };
 const maxCrashes = 5;
@@ -150,12 +151,4 @@ function workerCount(raw: string | undefined): number {
   return Number(raw);
 }
 
-main().catch((error) => {
-  const message =
-    error instanceof ConfigError
-      ? `Invalid configuration: ${error.message}`
-      : `Start-up failed: ${error instanceof Error ? error.message : String(error)}`;
-  process.stderr.write(`${message}\n`);
-  logger.flush();
-  process.exit(1);
-});
+main().catch((error) => exitOnStartupFailure(error, logger));

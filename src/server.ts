@@ -1,9 +1,10 @@
 import { createApp } from "./app";
-import { ConfigError, loadConfig } from "./config";
+import { loadConfig } from "./config";
 import { buildDependencies } from "./dependencies";
 import { bareErrorResponse } from "./http/request-context";
 import { createLogger } from "./observability/logger";
 import { handleShutdownSignals } from "./shutdown";
+import { exitOnStartupFailure } from "./startup-failure";
 
 const logger = createLogger();
 
@@ -39,13 +40,4 @@ async function main() {
   });
 }
 
-main().catch((error) => {
-  // One line, no stack: start-up failures are configuration or reachability problems.
-  const message =
-    error instanceof ConfigError
-      ? `Invalid configuration: ${error.message}`
-      : `Start-up failed: ${error instanceof Error ? error.message : String(error)}`;
-  process.stderr.write(`${message}\n`);
-  logger.flush();
-  process.exit(1);
-});
+main().catch((error) => exitOnStartupFailure(error, logger));
