@@ -8,6 +8,9 @@ const root = join(import.meta.dir, "..", "..");
 export interface ServerProcess {
   child: Subprocess<"ignore", "pipe", "pipe">;
   base: string;
+  port: number;
+  /** stdout so far (the access log in production). */
+  stdout(): string;
   /** stderr so far (the structured log). */
   stderr(): string;
   /** Kills the process if it still runs and removes its data directory. */
@@ -26,7 +29,10 @@ export function freePort(): number {
  * `bun src/server.ts` as production runs it, with its own SQLite file, answering on a free port.
  * Resolves once /health answers. `.env` files are ignored so a developer's settings cannot leak in.
  */
-export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
+export async function startServer(
+  env: Record<string, string>,
+  options: { startMs?: number; probeAgent?: string } = {},
+): Promise<ServerProcess> {
   const dir = mkdtempSync(join(tmpdir(), "revenue-api-"));
   const port = freePort();
   const child = Bun.spawn([process.execPath, "--no-env-file", "src/server.ts"], {
@@ -43,33 +49,37 @@ export async function startServer(env: Record<string, string>): Promise<ServerPr
     stdout: "pipe",
     stderr: "pipe",
   });
-  let errText = "";
-  const decoder = new TextDecoder();
-  void (async () => {
-    for await (const chunk of child.stderr) errText += decoder.decode(chunk, { stream: true });
-  })();
-  void new Response(child.stdout).text();
-
+  const out = collect(child.stdout);
+  const err = collect(child.stderr);
   const base = `http://127.0.0.1:${port}`;
   const server: ServerProcess = {
     child,
     base,
-    stderr: () => errText,
+    port,
+    stdout: out.text,
+    stderr: err.text,
     async dispose() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       await child.exited;
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) break;
-    try {
-      if ((await fetch(`${base}/health`)).ok) return server;
-    } catch {
-      await Bun.sleep(25);
-    }
+  const deadline = Date.now() + (options.startMs ?? 5000);
+  const headers = options.probeAgent ? { "user-agent": options.probeAgent } : undefined;
+  while (Date.now() < deadline && child.exitCode === null) {
+    const health = await fetch(`${base}/health`, { headers }).catch(() => undefined);
+    if (health?.ok) return server;
+    await Bun.sleep(25);
   }
   await server.dispose();
-  throw new Error(`server did not start: ${errText}`);
+  throw new Error(`server did not start: ${err.text()}`);
+}
+
+function collect(stream: ReadableStream<Uint8Array>) {
+  let text = "";
+  const decoder = new TextDecoder();
+  void (async () => {
+    for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
+  })();
+  return { text: () => text };
 }
