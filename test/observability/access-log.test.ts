@@ -70,7 +70,7 @@ describe("access log formats", () => {
     expect(entry.durationMs as number).toBeGreaterThanOrEqual(0);
   });
 
-  test.todo("names the matched route template in the JSON line", async () => {
+  test("names the matched route template in the JSON line", async () => {
     const { request, lines } = loggedApp("json");
     await request("/api/v1/log-test-items/42");
     const [line] = await lines(1);
