@@ -12,6 +12,8 @@ export interface RequestState {
   /** Route template once matched, e.g. /api/v1/prospects/:id. */
   route?: string;
   principal?: Principal;
+  /** Body bytes sent, when the response finisher serialized the body (for the access log). */
+  bytes?: number;
   /** Rate-limit policies already counted for this request and what each said (the rateLimit macro). */
   rateLimits?: PolicyState[];
 }

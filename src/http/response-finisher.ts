@@ -3,6 +3,7 @@ import type { Config } from "../config";
 import { cachePolicy, pathUnder } from "./cache-headers";
 import { appendVary, byteLengthAtLeast, compressSync, negotiateEncoding } from "./compression";
 import { ifNoneMatchHits, weakEtag } from "./etag";
+import { requestState } from "./request-state";
 
 type HeaderBag = Record<string, string | number>;
 
@@ -87,10 +88,14 @@ function finish(
   }
   headers["content-type"] ??= isText ? "text/plain; charset=utf-8" : "application/json; charset=utf-8";
   set.status = status;
+  const state = requestState(request);
   if (compressible && encoding) {
     headers["content-encoding"] = encoding;
-    return compressSync(body, encoding);
+    const compressed = compressSync(body, encoding);
+    if (state) state.bytes = compressed.byteLength;
+    return compressed;
   }
+  if (state) state.bytes = Buffer.byteLength(body);
   return body;
 }
 

@@ -35,7 +35,7 @@ export function responseObservers(observers: ResponseObserver[]) {
         path,
         route: state.route,
         status: response?.status ?? (typeof set.status === "number" ? set.status : 200),
-        bytes: bodySize(responseValue),
+        bytes: state.bytes ?? bodySize(responseValue),
         durationMs: performance.now() - state.startedAt,
       };
       for (const observe of observers) observe(record);
