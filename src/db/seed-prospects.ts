@@ -83,7 +83,7 @@ const tagSets = [
   ["enterprise", "champion"],
 ] as const;
 
-const notes = [
+export const notes = [
   "Met at SaaStr; interested in pipeline forecasting.",
   "Asked for a pricing sheet and a security questionnaire.",
   "Evaluating us against two competitors this quarter.",

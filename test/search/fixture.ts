@@ -1,4 +1,4 @@
-import { titles } from "../../src/db/seed-prospects";
+import { notes as seedNotes, titles } from "../../src/db/seed-prospects";
 import type { ProspectSeed } from "../prospects/support";
 
 /**
@@ -150,14 +150,7 @@ const companySuffixes = [
   "Systems",
 ] as const;
 const notes = [
-  "Met at SaaStr; interested in pipeline forecasting.",
-  "Asked for a pricing sheet and a security questionnaire.",
-  "Evaluating us against two competitors this quarter.",
-  "Budget approved for Q3; needs SSO and audit logs.",
-  "Warm intro from an existing customer.",
-  "Replied to the outbound sequence, wants a demo next week.",
-  "Churned from a competitor over reporting gaps.",
-  "Legal review of the MSA in progress.",
+  ...seedNotes,
   "Previously worked with Acme on a data migration.",
   "Uses Acme tooling today and wants to consolidate.",
 ] as const;

@@ -1,7 +1,5 @@
 import { t } from "elysia";
-import { limitOf, limitQuery, pageQuery } from "../../http/pagination";
-
-export { limitOf, limitQuery };
+import { limitQuery, pageQuery } from "../../http/pagination";
 
 export const prospectStatuses = ["new", "contacted", "qualified", "proposal", "won", "lost"] as const;
 export type ProspectStatus = (typeof prospectStatuses)[number];

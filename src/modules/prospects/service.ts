@@ -1,10 +1,10 @@
 import { ok } from "../../http/envelope";
 import { httpError } from "../../http/errors";
-import { listMeta } from "../../http/pagination";
+import { limitOf, listMeta } from "../../http/pagination";
 import type { Principal } from "../auth/principal";
 import { type Idempotency, requestFingerprint, type StoredResponse } from "../idempotency/service";
 import { cursorKeyOf, filterOf, orderOf } from "./list-query";
-import { type CreateProspectInput, type ListProspectsQuery, limitOf, type UpdateProspectInput } from "./model";
+import type { CreateProspectInput, ListProspectsQuery, UpdateProspectInput } from "./model";
 import {
   createProspectRepository,
   type ProspectFields,

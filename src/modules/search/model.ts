@@ -1,6 +1,5 @@
 import { t } from "elysia";
-import { pageQuery } from "../../http/pagination";
-import { limitQuery } from "../prospects/model";
+import { limitQuery, pageQuery } from "../../http/pagination";
 
 export const searchQuery = t.Object({
   cursor: pageQuery.cursor,

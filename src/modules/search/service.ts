@@ -1,7 +1,7 @@
 import { decodeCursor, encodeCursor } from "../../db/cursor";
 import { httpError } from "../../http/errors";
+import { limitOf } from "../../http/pagination";
 import type { Principal } from "../auth/principal";
-import { limitOf } from "../prospects/model";
 import { publicProspect } from "../prospects/service";
 import type { SearchQuery } from "./model";
 import type { SearchRepository } from "./repository";
