@@ -13,6 +13,8 @@ export interface ServerOptions {
   label: string;
   /** Write a .cpuprofile of the server process here when it exits (Bun's --cpu-prof). */
   profileDir?: string;
+  /** The tree to run (another checkout, for comparisons); defaults to this one. */
+  cwd?: string;
 }
 
 export interface RunningServer {
@@ -44,7 +46,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     : [];
   const entry = options.mode === "cluster" ? "src/cluster.ts" : "src/server.ts";
   const child = Bun.spawn(pinned(options.cpu, [process.execPath, ...profile, "--no-env-file", entry]), {
-    cwd: root,
+    cwd: options.cwd ?? root,
     env: {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "/tmp",

@@ -48,8 +48,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const prefix = options.prefix ?? options.config.rateLimitPrefix;
   const memory = createMemoryStore();
   const blocked = createBlockedKeys();
-  const shared = redis ? createRedisStore(redis) : undefined;
   const deadline = createReplyDeadline(options.redisTimeoutMs ?? 50);
+  const shared = redis ? createRedisStore(redis, deadline) : undefined;
   let state: StoreState = redis ? "redis" : "memory";
   let probe: ReturnType<typeof setInterval> | undefined;
   let closed = false;
@@ -90,7 +90,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const count = async (counters: Counter[]): Promise<StoreOutcome> => {
     if (!shared || state === "memory") return memory.consume(counters);
     try {
-      const outcome = await deadline(shared.consume(counters));
+      const outcome = await shared.consume(counters);
       outcome.states.forEach((s, i) => {
         const counter = counters[i] as Counter;
         if (s.count >= counter.max) blocked.block(counter.key, s.resetAtMs);

@@ -72,13 +72,17 @@ interface Waiting {
   reject: (error: unknown) => void;
 }
 
+/** Bounds the wait for a reply: createReplyDeadline(ms) from src/redis/deadline.ts. */
+export type ReplyDeadline = <T>(reply: Promise<T>) => Promise<T>;
+
 /**
  * Counters shared by every instance through Redis. Requests that arrive in the same event-loop turn
  * share one script call: under load that turns a round trip per request (socket write, command
- * encoding, reply parsing) into one per batch. Every key of a batch goes to one Redis, so this
+ * encoding, reply parsing) into one per batch. The reply deadline is per batch too, so a waiting
+ * request costs one Promise and nothing else. Every key of a batch goes to one Redis, so this
  * store is for a single Redis (or Sentinel), not Redis Cluster.
  */
-export function createRedisStore(redis: Redis): RateLimitStore {
+export function createRedisStore(redis: Redis, deadline: ReplyDeadline): RateLimitStore {
   if (!(command in redis)) redis.defineCommand(command, { lua: consumeScript });
   const consume = (redis as unknown as Record<typeof command, ConsumeCommand>)[command].bind(redis);
   let queue: Waiting[] = [];
@@ -94,7 +98,7 @@ export function createRedisStore(redis: Redis): RateLimitStore {
         args.push(c.max, c.windowMs);
       }
     }
-    consume(keys.length, ...keys, ...args).then(
+    deadline(consume(keys.length, ...keys, ...args)).then(
       (reply) => {
         const now = Date.now();
         let at = 0;

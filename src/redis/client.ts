@@ -12,6 +12,9 @@ export interface CreateRedisOptions {
  * with capped backoff. A command with no answer fails after 1 s at the latest; the request path
  * gives up much sooner with createReplyDeadline (./deadline.ts), which, unlike a plain timer
  * such as ioredis's commandTimeout, does not mistake a busy event loop for a silent Redis.
+ * No auto-pipelining: the rate limiter, the one caller under load, already sends one command per
+ * event-loop turn, and ioredis's pipelining would wrap that command in a pipeline of one
+ * (about 1.5 µs of CPU per request, measured).
  */
 export function createRedis(url: string, logger: Logger, options: CreateRedisOptions = {}): Redis {
   return connect(url, logger, "commands", {
@@ -19,7 +22,6 @@ export function createRedis(url: string, logger: Logger, options: CreateRedisOpt
     commandTimeout: 1000,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
-    enableAutoPipelining: true,
   });
 }
 
