@@ -1,4 +1,5 @@
 import type { Config } from "../config";
+import { isoNow } from "../lib/iso-now";
 import { withTimeout } from "../lib/timeout";
 import type { UsageRow } from "../modules/usage/repository";
 import type { AccessRecord, ResponseObserver } from "./access-log";
@@ -145,6 +146,6 @@ function toRow(record: AccessRecord): UsageRow | undefined {
     statusCode: record.status,
     responseTimeMs: Math.round(record.durationMs * 1000) / 1000,
     requestId: state.id,
-    createdAt: new Date().toISOString(),
+    createdAt: isoNow(),
   };
 }
