@@ -1,5 +1,6 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { ResponseObserver } from "./access-log";
+import { createRequestMetrics } from "./request-metrics";
 import type { UsageStats } from "./usage-recorder";
 
 /** What /metrics reports besides HTTP traffic; each is read when Prometheus scrapes. */
@@ -34,19 +35,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
 
-  const requests = new Counter({
-    name: "http_requests_total",
-    help: "HTTP responses sent, by method, route template and status",
-    labelNames: ["method", "route", "status"] as const,
-    registers: [registry],
-  });
-  const duration = new Histogram({
-    name: "http_request_duration_seconds",
-    help: "Time from request to response sent, by method and route template",
-    labelNames: ["method", "route"] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  });
+  const requests = createRequestMetrics(registry, [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
   const rateLimitRejections = new Counter({
     name: "rate_limit_rejections_total",
     help: "Requests refused with 429, by rate-limit policy",
@@ -60,9 +49,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     rateLimitRejections,
     observe(record) {
       const method = knownMethods.has(record.request.method) ? record.request.method : "OTHER";
-      const route = record.route ?? "unmatched";
-      requests.inc({ method, route, status: String(record.status) });
-      duration.observe({ method, route }, record.durationMs / 1000);
+      requests.observe(method, record.route ?? "unmatched", record.status, record.durationMs / 1000);
     },
   };
 }

@@ -53,6 +53,42 @@ describe("/metrics", () => {
     expect(sampleValue(after, "http_request_duration_seconds_sum", timing)).toBeGreaterThan(0);
   });
 
+  test("puts a duration in every bucket at or above it, and keeps sum and count", async () => {
+    const { metrics, scrape } = metricsApp();
+    const request = new Request("http://localhost/api/v1/things/a");
+    const state = { id: "r", startedAt: 0, ip: "127.0.0.1" };
+    for (const [durationMs, status] of [
+      [5, 200],
+      [7, 200],
+      [100, 404],
+      [20_000, 500],
+    ] as const) {
+      metrics.observe({
+        request,
+        state,
+        path: "/api/v1/things/a",
+        route: "/api/v1/things/:id",
+        status,
+        bytes: 0,
+        durationMs,
+      });
+    }
+    const families = await scrape();
+    const timing = { method: "GET", route: "/api/v1/things/:id" };
+    const bucket = (le: string) => sampleValue(families, "http_request_duration_seconds_bucket", { ...timing, le });
+    expect(bucket("0.005")).toBe(1);
+    expect(bucket("0.01")).toBe(2);
+    expect(bucket("0.05")).toBe(2);
+    expect(bucket("0.1")).toBe(3);
+    expect(bucket("10")).toBe(3);
+    expect(bucket("+Inf")).toBe(4);
+    expect(sampleValue(families, "http_request_duration_seconds_count", timing)).toBe(4);
+    expect(sampleValue(families, "http_request_duration_seconds_sum", timing)).toBeCloseTo(20.112, 6);
+    expect(sampleValue(families, "http_requests_total", { ...timing, status: "200" })).toBe(2);
+    expect(sampleValue(families, "http_requests_total", { ...timing, status: "404" })).toBe(1);
+    expect(sampleValue(families, "http_requests_total", { ...timing, status: "500" })).toBe(1);
+  });
+
   test("labels an unknown method as OTHER so clients cannot create series", async () => {
     const { request, scrape } = metricsApp();
     await request("/api/v1/things/a", { method: "PROPFIND" });
