@@ -67,6 +67,37 @@ describe.each(dialects)("listing prospects on %s", (dialect) => {
     expect(page.meta.nextCursor).toBeString();
   });
 
+  test("lists each prospect exactly as GET /prospects/:id shows it: every field, in the same order", async () => {
+    const full = {
+      email: "ada.o'brien+list@example.com",
+      firstName: 'Ada "the first"',
+      lastName: "Ó Briain 🚀",
+      company: "Back\\slash & Co",
+      title: "Head of\nLines\tand tabs",
+      phone: "+44 20 7946 0958",
+      linkedinUrl: "https://www.linkedin.com/in/ada-obrien",
+      status: "qualified",
+      score: 97,
+      tags: ["vip", 'quote"d', "ünïcode"],
+      notes: "</script><b>not html</b>\u2028",
+    };
+    const sparse = { email: "sparse-list@example.com" };
+    for (const body of [full, sparse]) {
+      const created = await s.call("POST", "/api/v1/prospects", s.as.user, body);
+      expect(created.status).toBe(201);
+      const { data } = await json<{ data: { id: string } }>(created);
+      const one = await json<{ data: Record<string, unknown> }>(
+        await s.call("GET", `/api/v1/prospects/${data.id}`, s.as.viewer),
+      );
+      const listed = await list(`?sort=-createdAt&limit=100`);
+      const item = listed.data.find((entry) => entry.id === data.id) as unknown as Record<string, unknown>;
+      expect(item).toEqual(one.data);
+      expect(Object.keys(item)).toEqual(Object.keys(one.data));
+      const removed = await s.call("DELETE", `/api/v1/prospects/${data.id}`, s.as.user);
+      expect(removed.status).toBe(200);
+    }
+  });
+
   test("follows nextCursor to the end, every row once, never another organization's", async () => {
     expect(await all("?limit=7")).toEqual(newestFirst());
   });
