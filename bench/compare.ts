@@ -1,5 +1,5 @@
 /**
- * bun bench/compare.ts [--scenario=me-jwt] [--rounds=5] [--seconds=3] VARIANT...
+ * npm run bench:compare -- [--scenario=me-jwt] [--rounds=5] [--seconds=3] VARIANT...
  *
  * A/B runs: every variant of the API is started side by side (same database, Redis, secrets and
  * credentials), then the load alternates between them, round after round, and the server CPU µs
@@ -19,12 +19,7 @@ import { createBenchDatabase, seedBenchDatabase } from "./database";
 import { createGenerator } from "./generator";
 import { canPin } from "./processes";
 import { apiScenarios } from "./scenarios";
-
-interface Variant {
-  label: string;
-  tree?: string;
-  env: Record<string, string>;
-}
+import { parseVariant } from "./variant";
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),
@@ -128,18 +123,4 @@ function median(sorted: number[]): number {
   if (sorted.length === 0) return 0;
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
-function parseVariant(raw: string): Variant {
-  const colon = raw.indexOf(":");
-  const head = colon < 0 ? raw : raw.slice(0, colon);
-  const settings = colon < 0 ? "" : raw.slice(colon + 1);
-  const [label, tree] = head.split("@") as [string, string | undefined];
-  const env: Record<string, string> = {};
-  for (const pair of settings.split(",").filter(Boolean)) {
-    const eq = pair.indexOf("=");
-    if (eq < 1) throw new Error(`${raw}: expected KEY=VALUE in ${pair}`);
-    env[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return { label, tree, env };
 }
