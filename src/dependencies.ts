@@ -21,6 +21,7 @@ import { createUsageRecorder } from "./observability/usage-recorder";
 import { createRateLimiter } from "./ratelimit/limiter";
 import { redisReadiness } from "./ratelimit/readiness";
 import { closeRedis, createRedis, createRedisSubscriber, waitForRedis } from "./redis/client";
+import { connectCounterClient, createCounterClient } from "./redis/counter-client";
 
 export interface Dependencies {
   app: AppDeps;
@@ -51,9 +52,11 @@ export async function buildDependencies(config: Config, logger: Logger): Promise
   const subscriber = config.redisUrl ? createRedisSubscriber(config.redisUrl, logger) : undefined;
   const bus = createRevocationBus({ logger, publisher: redis, subscriber });
 
+  // The limiter's own connection (Bun's client: cheaper per call than ioredis under load).
+  const counters = config.redisUrl ? createCounterClient(config.redisUrl) : undefined;
   // A short wait so the first requests are counted in Redis; if it is down, limits start in memory.
-  if (redis) await waitForRedis(redis, 2000);
-  const limiter = createRateLimiter({ config, redis, logger });
+  if (redis && counters) await Promise.all([waitForRedis(redis, 2000), connectCounterClient(counters, 2000)]);
+  const limiter = createRateLimiter({ config, redis: counters, logger });
 
   // Without SMTP_URL (outside development) there is no mailer: emails stay queued until one is set.
   const mailer = createMailer(config, logger);
@@ -99,6 +102,7 @@ export async function buildDependencies(config: Config, logger: Logger): Promise
       () => logger.flush(),
       () => db.close(),
       () => limiter.close(),
+      () => counters?.close(),
       () => redis && closeRedis(redis),
       () => subscriber && closeRedis(subscriber),
     ],

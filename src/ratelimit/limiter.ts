@@ -1,4 +1,4 @@
-import type Redis from "ioredis";
+import type { RedisClient } from "bun";
 import type { Config } from "../config";
 import type { Logger } from "../observability/logger";
 import { createReplyDeadline } from "../redis/deadline";
@@ -27,7 +27,8 @@ export interface RateLimiter {
 
 export interface RateLimiterOptions {
   config: Pick<Config, "rateLimits" | "rateLimitPrefix" | "env">;
-  redis?: Redis;
+  /** The limiter's own connection (createCounterClient); the caller connects and closes it. */
+  redis?: RedisClient;
   logger: Logger;
   /** Key prefix in Redis; defaults to RATE_LIMIT_PREFIX. */
   prefix?: string;
@@ -67,10 +68,12 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   };
   let probing = false;
   const lookForRedis = async () => {
-    if (!redis || probing || redis.status !== "ready") return;
+    if (!redis || probing) return;
     probing = true;
     try {
-      await deadline(redis.ping());
+      // Bun's client reconnects by itself; connect() covers a client that gave up.
+      if (!redis.connected) await deadline(redis.connect());
+      await deadline(redis.send("PING", []));
       if (state === "memory" && !closed) {
         state = "redis";
         clearInterval(probe);
@@ -82,10 +85,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       probing = false;
     }
   };
-  // A dropped connection shows in readiness at once, not only at the next request.
-  const onReconnecting = () => fallBack("connection closed");
-  redis?.on("reconnecting", onReconnecting);
-  if (redis && redis.status !== "ready") fallBack(`connection is ${redis.status}`);
+  if (redis && !redis.connected) fallBack("not connected");
 
   const count = async (counters: Counter[]): Promise<StoreOutcome> => {
     if (!shared || state === "memory") return memory.consume(counters);
@@ -127,7 +127,6 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     async close() {
       closed = true;
       clearInterval(probe);
-      redis?.off("reconnecting", onReconnecting);
       memory.close();
     },
   };

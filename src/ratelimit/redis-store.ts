@@ -1,4 +1,4 @@
-import type Redis from "ioredis";
+import type { RedisClient } from "bun";
 import type { Counter, RateLimitStore, StoreOutcome } from "./store";
 
 /**
@@ -60,11 +60,8 @@ end
 return out
 `;
 
-const command = "rateLimitConsumeBatch";
 // Bounds one script's run time in Redis (each request is a few commands).
 const maxBatch = 256;
-
-type ConsumeCommand = (keyCount: number, ...keysAndArgs: Array<string | number>) => Promise<number[]>;
 
 interface Waiting {
   counters: Counter[];
@@ -80,25 +77,36 @@ export type ReplyDeadline = <T>(reply: Promise<T>) => Promise<T>;
  * share one script call: under load that turns a round trip per request (socket write, command
  * encoding, reply parsing) into one per batch. The reply deadline is per batch too, so a waiting
  * request costs one Promise and nothing else. Every key of a batch goes to one Redis, so this
- * store is for a single Redis (or Sentinel), not Redis Cluster.
+ * store is for a single Redis, not Redis Cluster.
  */
-export function createRedisStore(redis: Redis, deadline: ReplyDeadline): RateLimitStore {
-  if (!(command in redis)) redis.defineCommand(command, { lua: consumeScript });
-  const consume = (redis as unknown as Record<typeof command, ConsumeCommand>)[command].bind(redis);
+export function createRedisStore(client: RedisClient, deadline: ReplyDeadline): RateLimitStore {
+  let sha: string | undefined;
+  // EVALSHA, loading the script first when this connection has not yet, or Redis lost it (restart).
+  const consume = async (args: string[]): Promise<unknown[]> => {
+    if (sha !== undefined) {
+      try {
+        return (await client.send("EVALSHA", [sha, ...args])) as unknown[];
+      } catch (error) {
+        if (!(error instanceof Error && error.message.includes("NOSCRIPT"))) throw error;
+      }
+    }
+    sha = (await client.send("SCRIPT", ["LOAD", consumeScript])) as string;
+    return (await client.send("EVALSHA", [sha, ...args])) as unknown[];
+  };
   let queue: Waiting[] = [];
   let scheduled = false;
 
   const send = (batch: Waiting[]) => {
     const keys: string[] = [];
-    const args: Array<string | number> = [batch.length];
+    const args: string[] = [String(batch.length)];
     for (const { counters } of batch) {
-      args.push(counters.length);
+      args.push(String(counters.length));
       for (const c of counters) {
         keys.push(c.key);
-        args.push(c.max, c.windowMs);
+        args.push(String(c.max), String(c.windowMs));
       }
     }
-    deadline(consume(keys.length, ...keys, ...args)).then(
+    deadline(consume([String(keys.length), ...keys, ...args])).then(
       (reply) => {
         const now = Date.now();
         let at = 0;

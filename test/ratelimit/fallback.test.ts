@@ -6,7 +6,16 @@ import { closeRedis, createRedis, waitForRedis } from "../../src/redis/client";
 import { testConfig } from "../helpers/app";
 import { startTcpProxy } from "../helpers/tcp-proxy";
 import { startStallProxy } from "./stall-proxy";
-import { adminRedis, buildLimitedApp, deleteKeys, get, type LimitedApp, redisAvailable, testPrefix } from "./support";
+import {
+  adminRedis,
+  buildLimitedApp,
+  counterConnection,
+  deleteKeys,
+  get,
+  type LimitedApp,
+  redisAvailable,
+  testPrefix,
+} from "./support";
 
 const redisPort = Number(new URL(process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379").port || 6379);
 const config = testConfig({ RATE_LIMIT_MAX: "3", RATE_LIMIT_WINDOW_MS: "60000" });
@@ -30,11 +39,15 @@ describe.skipIf(!redisAvailable)("rate limits while Redis is unreachable", () =>
   /** An app whose limiter reaches Redis on `port` (a proxy), with readiness as dependencies.ts wires it. */
   async function appThrough(port: number) {
     const logger = createMemoryLogger();
+    // As dependencies.ts wires them: ioredis for readiness, the limiter's own connection for counts.
     const redis = createRedis(`redis://127.0.0.1:${port}`, logger);
     expect(await waitForRedis(redis, 2000)).toBe(true);
-    const limiter = createRateLimiter({ config, redis, logger, prefix, probeIntervalMs: 50 });
+    const counters = await counterConnection(`redis://127.0.0.1:${port}`);
+    expect(counters.connected).toBe(true);
+    const limiter = createRateLimiter({ config, redis: counters, logger, prefix, probeIntervalMs: 50 });
     teardown.push(
       () => closeRedis(redis),
+      () => counters.close(),
       () => limiter.close(),
     );
     const app = buildLimitedApp({ config, limiter, logger, readiness: { redis: redisReadiness(redis, limiter) } });

@@ -1,29 +1,28 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { RedisClient } from "bun";
 import type Redis from "ioredis";
 import { createMemoryLogger } from "../../src/observability/logger";
 import { createRateLimiter, type RateLimiter } from "../../src/ratelimit/limiter";
-import { closeRedis, createRedis, waitForRedis } from "../../src/redis/client";
 import { expectErrorEnvelope, testConfig } from "../helpers/app";
-import { adminRedis, buildLimitedApp, deleteKeys, get, redisAvailable, redisUrl, testPrefix } from "./support";
+import { adminRedis, buildLimitedApp, counterConnection, deleteKeys, get, redisAvailable, testPrefix } from "./support";
 
 type Store = "Redis" | "process memory";
 const stores: Store[] = redisAvailable ? ["Redis", "process memory"] : ["process memory"];
 
 describe.each(stores)("rate limits over HTTP, counted in %s", (store) => {
   const prefix = testPrefix();
-  let redis: Redis | undefined;
+  let redis: RedisClient | undefined;
   let admin: Redis | undefined;
   const limiters: RateLimiter[] = [];
 
   beforeAll(async () => {
     if (store !== "Redis") return;
-    redis = createRedis(redisUrl, createMemoryLogger());
-    await waitForRedis(redis, 2000);
+    redis = await counterConnection();
     admin = adminRedis();
   });
   afterAll(async () => {
     await Promise.all(limiters.map((l) => l.close()));
-    if (redis) await closeRedis(redis);
+    redis?.close();
     if (admin) {
       await deleteKeys(admin, prefix);
       admin.disconnect();

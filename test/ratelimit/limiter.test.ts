@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { RedisClient } from "bun";
 import type Redis from "ioredis";
 import { createMemoryLogger } from "../../src/observability/logger";
 import { createRateLimiter, type RateLimiter } from "../../src/ratelimit/limiter";
-import { closeRedis, createRedis, waitForRedis } from "../../src/redis/client";
 import { testConfig } from "../helpers/app";
-import { adminRedis, deleteKeys, redisAvailable, redisUrl, testPrefix } from "./support";
+import { adminRedis, counterConnection, deleteKeys, redisAvailable, testPrefix } from "./support";
 
 const config = testConfig({
   RATE_LIMIT_MAX: "5",
@@ -17,14 +17,13 @@ describe.skipIf(!redisAvailable)("rate limiter on Redis", () => {
   const prefix = testPrefix();
   const logger = createMemoryLogger();
   let admin: Redis;
-  let connections: Redis[] = [];
+  let connections: RedisClient[] = [];
   let limiters: RateLimiter[] = [];
 
   /** A limiter as one server instance builds it: its own connection, the shared prefix. */
   async function instance(): Promise<RateLimiter> {
-    const redis = createRedis(redisUrl, logger);
+    const redis = await counterConnection();
     connections.push(redis);
-    await waitForRedis(redis, 2000);
     const limiter = createRateLimiter({ config, redis, logger, prefix });
     limiters.push(limiter);
     return limiter;
@@ -35,7 +34,7 @@ describe.skipIf(!redisAvailable)("rate limiter on Redis", () => {
   });
   afterAll(async () => {
     await Promise.all(limiters.map((l) => l.close()));
-    await Promise.all(connections.map(closeRedis));
+    for (const connection of connections) connection.close();
     await deleteKeys(admin, prefix);
     admin.disconnect();
     limiters = [];

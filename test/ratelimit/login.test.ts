@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type Redis from "ioredis";
+import type { RedisClient } from "bun";
 import type { App } from "../../src/app";
 import { createMemoryLogger } from "../../src/observability/logger";
 import { createMetrics, type Metrics } from "../../src/observability/metrics";
 import { createRateLimiter, type RateLimiter } from "../../src/ratelimit/limiter";
-import { closeRedis, createRedis, waitForRedis } from "../../src/redis/client";
 import { buildTestApp, expectErrorEnvelope, testConfig } from "../helpers/app";
 import { createTestDatabase, type TestDatabase } from "../helpers/database";
 import {
@@ -15,13 +14,13 @@ import {
   type SeededOrganization,
   seedOrganization,
 } from "../helpers/fixtures";
-import { adminRedis, deleteKeys, redisAvailable, redisUrl, testPrefix } from "./support";
+import { adminRedis, counterConnection, deleteKeys, redisAvailable, testPrefix } from "./support";
 
 /** The real app (createApp → modules/api.ts) on a Redis limiter with the seed's default limits. */
 describe.skipIf(!redisAvailable)("rate limits on the real routes", () => {
   const prefix = testPrefix();
   let database: TestDatabase;
-  let redis: Redis;
+  let redis: RedisClient;
   let limiter: RateLimiter;
   let app: App;
   let org: SeededOrganization;
@@ -30,8 +29,7 @@ describe.skipIf(!redisAvailable)("rate limits on the real routes", () => {
   beforeAll(async () => {
     database = await createTestDatabase("sqlite");
     org = await seedOrganization(database.db, "Limits");
-    redis = createRedis(redisUrl, createMemoryLogger());
-    await waitForRedis(redis, 2000);
+    redis = await counterConnection();
     const env = { ...cheapHashEnv, TRUST_PROXY: "1" };
     limiter = createRateLimiter({ config: testConfig(env), redis, logger: createMemoryLogger(), prefix });
     metrics = createMetrics({ rateLimitStore: () => limiter.storeState(), processMetrics: false });
@@ -39,7 +37,7 @@ describe.skipIf(!redisAvailable)("rate limits on the real routes", () => {
   });
   afterAll(async () => {
     await limiter.close();
-    await closeRedis(redis);
+    redis.close();
     const admin = adminRedis();
     await deleteKeys(admin, prefix);
     admin.disconnect();

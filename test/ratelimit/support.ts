@@ -1,3 +1,4 @@
+import type { RedisClient } from "bun";
 import { Elysia } from "elysia";
 import Redis from "ioredis";
 import type { Config } from "../../src/config";
@@ -12,6 +13,7 @@ import type { Principal } from "../../src/modules/auth/principal";
 import { healthRoutes, type ReadinessCheck } from "../../src/modules/health";
 import { createMemoryLogger, type Logger } from "../../src/observability/logger";
 import type { RateLimiter } from "../../src/ratelimit/limiter";
+import { connectCounterClient, createCounterClient } from "../../src/redis/counter-client";
 
 /** The Redis the tests use; TEST_REDIS_URL overrides it. */
 export const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -27,6 +29,13 @@ export function testPrefix(): string {
 /** A plain connection for assertions and cleanup (not the limiter's: no 50 ms timeout here). */
 export function adminRedis(): Redis {
   return new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 });
+}
+
+/** A rate limiter's own connection, as dependencies.ts makes it, connected. */
+export async function counterConnection(url = redisUrl): Promise<RedisClient> {
+  const client = createCounterClient(url);
+  await connectCounterClient(client, 2000);
+  return client;
 }
 
 export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
