@@ -7,14 +7,13 @@ export interface CreateRedisOptions {
 }
 
 /**
- * A Redis connection for the request path. While the connection is down every command fails at
- * once (no offline queue, no retries), so an outage never piles requests up; it reconnects forever
- * with capped backoff. A command with no answer fails after 1 s at the latest; the request path
- * gives up much sooner with createReplyDeadline (./deadline.ts), which, unlike a plain timer
- * such as ioredis's commandTimeout, does not mistake a busy event loop for a silent Redis.
- * No auto-pipelining: the rate limiter, the one caller under load, already sends one command per
- * event-loop turn, and ioredis's pipelining would wrap that command in a pipeline of one
- * (about 1.5 µs of CPU per request, measured).
+ * The app's Redis connection for commands: readiness pings and revocation messages (the rate
+ * limiter counts on a connection of its own, ./counter-client.ts). While the connection is down
+ * every command fails at once (no offline queue, no retries), so an outage never piles requests
+ * up; it reconnects forever with capped backoff. A command with no answer fails after 1 s at the
+ * latest; callers on the request path give up much sooner with createReplyDeadline
+ * (./deadline.ts), which, unlike a plain timer such as ioredis's commandTimeout, does not mistake
+ * a busy event loop for a silent Redis. No auto-pipelining: nothing sent here comes in bursts.
  */
 export function createRedis(url: string, logger: Logger, options: CreateRedisOptions = {}): Redis {
   return connect(url, logger, "commands", {
