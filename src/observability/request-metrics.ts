@@ -36,7 +36,7 @@ export function createRequestMetrics(registry: Registry, bounds: readonly number
       entry = {
         labels: { method, route },
         statuses: new Map(),
-        buckets: bounds.map(() => 0).concat(0),
+        buckets: new Array<number>(bounds.length + 1).fill(0),
         sum: 0,
         count: 0,
       };
@@ -104,6 +104,6 @@ export function createRequestMetrics(registry: Registry, bounds: readonly number
  * text it produces.
  */
 function metric(name: string, help: string, type: "counter" | "histogram", values: () => Sample[]): Metric {
-  const read = () => ({ name, help, type, aggregator: "sum" as const, values: values() });
-  return { name, help, type, aggregator: "sum", get: async () => read(), reset() {} } as unknown as Metric;
+  const get = async () => ({ name, help, type, aggregator: "sum", values: values() });
+  return { name, help, type, aggregator: "sum", get, reset() {} } as unknown as Metric;
 }

@@ -1,4 +1,5 @@
 import type { RedisClient } from "bun";
+import type { ReplyDeadline } from "../redis/deadline";
 import type { Counter, RateLimitStore, StoreOutcome } from "./store";
 
 /**
@@ -68,9 +69,6 @@ interface Waiting {
   resolve: (outcome: StoreOutcome) => void;
   reject: (error: unknown) => void;
 }
-
-/** Bounds the wait for a reply: createReplyDeadline(ms) from src/redis/deadline.ts. */
-export type ReplyDeadline = <T>(reply: Promise<T>) => Promise<T>;
 
 /**
  * Counters shared by every instance through Redis. Requests that arrive in the same event-loop turn

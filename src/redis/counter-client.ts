@@ -1,4 +1,5 @@
 import { RedisClient } from "bun";
+import { withTimeout } from "../lib/timeout";
 
 /**
  * The rate limiter's own Redis connection, on Bun's built-in client rather than ioredis: the
@@ -18,19 +19,10 @@ export function createCounterClient(url: string): RedisClient {
 }
 
 /** Resolves true once connected, false if not within `ms`. Never rejects. */
-export async function connectCounterClient(client: RedisClient, ms: number): Promise<boolean> {
-  if (client.connected) return true;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  const connected = client.connect().then(
+export function connectCounterClient(client: RedisClient, ms: number): Promise<boolean> {
+  if (client.connected) return Promise.resolve(true);
+  return withTimeout(client.connect(), ms).then(
     () => true,
     () => false,
   );
-  try {
-    return await Promise.race([connected, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -2,6 +2,9 @@ import { TimeoutError } from "../lib/timeout";
 
 const tickMs = 10;
 
+/** Bounds the wait for a reply (what createReplyDeadline returns). */
+export type ReplyDeadline = <T>(reply: Promise<T>) => Promise<T>;
+
 /**
  * `(promise) => promise` that rejects with TimeoutError once Redis has been silent for `ms` of
  * time in which this process could have read its answer.
@@ -13,7 +16,7 @@ const tickMs = 10;
  * tick means the loop was busy and counts for nothing. A silent Redis is still given up on after
  * about `ms`, since a free loop ticks on time.
  */
-export function createReplyDeadline(ms: number): <T>(promise: Promise<T>) => Promise<T> {
+export function createReplyDeadline(ms: number): ReplyDeadline {
   const pending = new Set<{ due: number; fail: () => void }>();
   let clock = 0;
   let last = 0;

@@ -74,6 +74,18 @@ describe.skipIf(!redisAvailable)("rate limiter on Redis", () => {
     expect(seen[0]?.filter((a) => a.includes(key))).toEqual([`${prefix}general:{${key}}`, `${prefix}search:{${key}}`]);
   });
 
+  test("keeps counting in Redis after Redis forgets its scripts (SCRIPT FLUSH, a restart)", async () => {
+    const limiter = await instance();
+    const key = "user:script-flush";
+    await limiter.consume(key, ["general"]);
+    await admin.script("FLUSH");
+    const after = await limiter.consume(key, ["general"]);
+    expect(after.allowed).toBe(true);
+    expect(after.tightest.remaining).toBe(3);
+    expect(limiter.storeState()).toBe("redis");
+    expect(await admin.get(`${prefix}general:{${key}}`)).toBe("2");
+  });
+
   test("refuses with nothing counted when one policy is exhausted", async () => {
     const limiter = await instance();
     const key = "user:all-or-nothing";
