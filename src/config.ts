@@ -67,6 +67,9 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+/** Login attempts per 15 minutes per address under NODE_ENV=development (RATE_LIMIT_AUTH_MAX overrides). */
+export const developmentLoginAttempts = 100;
+
 export function loadConfig(env: Env = process.env): Config {
   const read = reader(env);
   const nodeEnv = read.oneOf("NODE_ENV", ["development", "production", "test"], "development");
@@ -112,7 +115,9 @@ export function loadConfig(env: Env = process.env): Config {
     release: read.string("RELEASE") ?? "revenue-api@1.0.0",
     rateLimits: {
       general: { max: read.int("RATE_LIMIT_MAX", 100, 1), windowMs: generalWindow },
-      auth: policy("AUTH", 5, 15 * 60_000),
+      // The seed's 5 per 15 minutes, except in development, where signing in again and again
+      // from Swagger UI or a local front end is the normal day's work.
+      auth: policy("AUTH", nodeEnv === "development" ? developmentLoginAttempts : 5, 15 * 60_000),
       search: policy("SEARCH", 60, 60_000),
       email: policy("EMAIL", 100, 60 * 60_000),
       ai: policy("AI", 50, 60 * 60_000),
