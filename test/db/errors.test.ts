@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import { type Database, openDatabase } from "../../src/db/database";
 import { DatabaseTimeoutError, mapDatabaseError } from "../../src/db/errors";
 import { createTestDatabase, dialects, type TestDatabase } from "../helpers/database";
-import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy";
+import { type FaultProxy, startFaultProxy } from "../helpers/fault-proxy";
 
 const unavailable = {
   status: 503,
@@ -23,18 +23,18 @@ async function failureOf(promise: Promise<unknown>): Promise<unknown> {
 
 describe.skipIf(!dialects.includes("postgres"))("a Postgres connection that goes away", () => {
   let created: TestDatabase;
-  let proxy: TcpProxy;
+  let proxy: FaultProxy;
   let db: Database;
 
   beforeAll(async () => {
     created = await createTestDatabase("postgres");
     const target = new URL(created.url);
-    proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+    proxy = await startFaultProxy(target.hostname, Number(target.port || 5432));
     const viaProxy = new URL(created.url);
     viaProxy.port = String(proxy.port);
     db = openDatabase(viaProxy.toString(), { poolMax: 2 });
   });
-  afterEach(() => proxy.restore());
+  afterEach(() => proxy.heal());
   afterAll(async () => {
     await db.close();
     await proxy.close();
@@ -43,7 +43,7 @@ describe.skipIf(!dialects.includes("postgres"))("a Postgres connection that goes
 
   test("fails a query within a second with a 503 that asks to retry in 5 s", async () => {
     await db.sql`select 1`;
-    proxy.cut();
+    proxy.refuse();
     const started = performance.now();
     const error = await failureOf(db.sql`select 1`);
     expect(performance.now() - started).toBeLessThan(1000);
@@ -53,7 +53,7 @@ describe.skipIf(!dialects.includes("postgres"))("a Postgres connection that goes
   });
 
   test("fails a ping(500) within a second", async () => {
-    proxy.cut();
+    proxy.refuse();
     const started = performance.now();
     const error = await failureOf(db.ping(500));
     expect(performance.now() - started).toBeLessThan(1000);
@@ -61,9 +61,9 @@ describe.skipIf(!dialects.includes("postgres"))("a Postgres connection that goes
   });
 
   test("answers again once the network is back, without reopening the Database", async () => {
-    proxy.cut();
+    proxy.refuse();
     await failureOf(db.sql`select 1`);
-    proxy.restore();
+    proxy.heal();
     const [row] = await db.sql`select 42 as answer`;
     expect(row).toEqual({ answer: 42 });
     await db.ping(500);
@@ -73,7 +73,7 @@ describe.skipIf(!dialects.includes("postgres"))("a Postgres connection that goes
     const running = db.sql`select pg_sleep(2)`;
     const outcome = failureOf(running);
     await Bun.sleep(100);
-    proxy.cut();
+    proxy.refuse();
     expect(mapDatabaseError(await outcome)).toMatchObject(unavailable);
   });
 });

@@ -7,28 +7,27 @@ import { createMemoryLogger } from "../../src/observability/logger";
 import { createUsageRecorder } from "../../src/observability/usage-recorder";
 import { buildTestApp } from "../helpers/app";
 import { createTestDatabase, dialects, type TestDatabase } from "../helpers/database";
+import { type FaultProxy, startFaultProxy } from "../helpers/fault-proxy";
 import { jsonRequest } from "../helpers/fixtures";
-import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy";
-import { startStallProxy } from "../ratelimit/stall-proxy";
 
 const settings: Config["usage"] = { enabled: true, bufferMax: 25, flushIntervalMs: 60_000, batchSize: 500 };
 
 /** The recorder writes through a TCP proxy in front of Postgres; the test cuts it like an outage. */
 describe.skipIf(!dialects.includes("postgres"))("api_usage rows while Postgres is unreachable", () => {
   let database: TestDatabase;
-  let proxy: TcpProxy;
+  let proxy: FaultProxy;
   let proxied: Database;
 
   beforeAll(async () => {
     database = await createTestDatabase("postgres");
     const url = new URL(database.url);
-    proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
+    proxy = await startFaultProxy(url.hostname, Number(url.port || 5432));
     url.hostname = "127.0.0.1";
     url.port = String(proxy.port);
     proxied = openDatabase(url.toString(), { poolMax: 2, connectionTimeoutSeconds: 2 });
   });
   beforeEach(async () => {
-    proxy.restore();
+    proxy.heal();
     await database.db.sql`DELETE FROM api_usage`;
   });
   afterAll(async () => {
@@ -61,14 +60,14 @@ describe.skipIf(!dialects.includes("postgres"))("api_usage rows while Postgres i
     await recorder.flush();
     expect(await storedIds()).toEqual([...before].sort());
 
-    proxy.cut();
+    proxy.refuse();
     const during = await send(20);
     await recorder.flush();
     expect(recorder.stats()).toMatchObject({ buffered: 20, written: 5, dropped: 0 });
     expect(recorder.stats().failedInserts).toBeGreaterThanOrEqual(1);
     expect(await storedIds()).toEqual([...before].sort());
 
-    proxy.restore();
+    proxy.heal();
     await recorder.flush();
     expect(await storedIds()).toEqual([...before, ...during].sort());
     expect(recorder.stats()).toMatchObject({ buffered: 0, written: 25, dropped: 0 });
@@ -81,7 +80,7 @@ describe.skipIf(!dialects.includes("postgres"))("api_usage rows while Postgres i
 
   test("drops only the rows beyond the buffer's bound, counts them and logs how many", async () => {
     const { recorder, logger, send } = recordingApp();
-    proxy.cut();
+    proxy.refuse();
     const sent = await send(40);
     await recorder.flush();
     expect(recorder.stats()).toMatchObject({ buffered: 25, written: 0, dropped: 15 });
@@ -92,7 +91,7 @@ describe.skipIf(!dialects.includes("postgres"))("api_usage rows while Postgres i
       bufferMax: 25,
     });
 
-    proxy.restore();
+    proxy.heal();
     await recorder.flush();
     // The oldest rows were kept; the ones that arrived after the buffer filled were dropped.
     expect(await storedIds()).toEqual(sent.slice(0, 25).sort());
@@ -102,7 +101,7 @@ describe.skipIf(!dialects.includes("postgres"))("api_usage rows while Postgres i
 
   test("gives up at shutdown on a database that stopped answering, and says how many rows were lost", async () => {
     const url = new URL(database.url);
-    const stall = await startStallProxy(url.hostname, Number(url.port || 5432));
+    const stall = await startFaultProxy(url.hostname, Number(url.port || 5432));
     url.hostname = "127.0.0.1";
     url.port = String(stall.port);
     const stalled = openDatabase(url.toString(), { poolMax: 1 });
@@ -118,7 +117,7 @@ describe.skipIf(!dialects.includes("postgres"))("api_usage rows while Postgres i
     for (let i = 0; i < 3; i++) await app.handle(jsonRequest("GET", "/api/v1/me"));
     await Bun.sleep(5);
 
-    stall.stall();
+    stall.blackhole();
     const started = performance.now();
     await recorder.close();
     expect(performance.now() - started).toBeLessThan(1000);
@@ -128,7 +127,7 @@ describe.skipIf(!dialects.includes("postgres"))("api_usage rows while Postgres i
       rows: 3,
     });
 
-    stall.resume();
+    stall.heal();
     await stalled.close();
     await stall.close();
   });

@@ -4,8 +4,7 @@ import { createRateLimiter } from "../../src/ratelimit/limiter";
 import { redisReadiness } from "../../src/ratelimit/readiness";
 import { closeRedis, createRedis, waitForRedis } from "../../src/redis/client";
 import { testConfig } from "../helpers/app";
-import { startTcpProxy } from "../helpers/tcp-proxy";
-import { startStallProxy } from "./stall-proxy";
+import { startFaultProxy } from "../helpers/fault-proxy";
 import {
   adminRedis,
   buildLimitedApp,
@@ -73,7 +72,7 @@ describe.skipIf(!redisAvailable)("rate limits while Redis is unreachable", () =>
   }
 
   test("a cut to Redis: requests are still served and limited in memory, readiness fails, and Redis counts again once it is back", async () => {
-    const proxy = await startTcpProxy("127.0.0.1", redisPort);
+    const proxy = await startFaultProxy("127.0.0.1", redisPort);
     teardown.push(() => proxy.close());
     const { app, limiter, logger } = await appThrough(proxy.port);
     const key = `${prefix}general:{ip:127.0.0.1}`;
@@ -83,7 +82,7 @@ describe.skipIf(!redisAvailable)("rate limits while Redis is unreachable", () =>
     expect(await admin.get(key)).toBe("2");
     expect(await readiness(app)).toEqual({ status: 200, redis: "healthy" });
 
-    proxy.cut();
+    proxy.refuse();
     const during: number[] = [];
     const started = Date.now();
     for (let i = 0; i < 5; i++) during.push((await get(app, "/api/v1/ping")).status);
@@ -94,7 +93,7 @@ describe.skipIf(!redisAvailable)("rate limits while Redis is unreachable", () =>
     expect(await readiness(app)).toEqual({ status: 503, redis: "unhealthy" });
     expect(messages(logger, fallbackWarning)).toHaveLength(1);
 
-    proxy.restore();
+    proxy.heal();
     expect(await until(async () => (await readiness(app)).redis === "healthy", 5000)).toBe(true);
     expect(limiter.storeState()).toBe("redis");
     expect(messages(logger, recoveryNotice)).toHaveLength(1);
@@ -109,12 +108,12 @@ describe.skipIf(!redisAvailable)("rate limits while Redis is unreachable", () =>
   });
 
   test("a Redis that stops answering costs a request about 50 ms, once, then requests are counted in memory until it answers again", async () => {
-    const proxy = await startStallProxy("127.0.0.1", redisPort);
+    const proxy = await startFaultProxy("127.0.0.1", redisPort);
     teardown.push(() => proxy.close());
     const { app, limiter, logger } = await appThrough(proxy.port);
     await admin.del(`${prefix}general:{ip:127.0.0.1}`);
 
-    proxy.stall();
+    proxy.blackhole();
     const started = performance.now();
     const first = await get(app, "/api/v1/ping");
     const firstMs = performance.now() - started;
@@ -128,7 +127,7 @@ describe.skipIf(!redisAvailable)("rate limits while Redis is unreachable", () =>
     expect(await readiness(app)).toEqual({ status: 503, redis: "unhealthy" });
     expect(messages(logger, fallbackWarning)).toHaveLength(1);
 
-    proxy.resume();
+    proxy.heal();
     expect(await until(async () => limiter.storeState() === "redis", 5000)).toBe(true);
     expect(await readiness(app)).toEqual({ status: 200, redis: "healthy" });
     const back = await get(app, "/api/v1/ping");

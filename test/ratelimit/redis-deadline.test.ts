@@ -3,7 +3,7 @@ import type Redis from "ioredis";
 import { createMemoryLogger } from "../../src/observability/logger";
 import { closeRedis, createRedis, waitForRedis } from "../../src/redis/client";
 import { createReplyDeadline } from "../../src/redis/deadline";
-import { startStallProxy } from "./stall-proxy";
+import { startFaultProxy } from "../helpers/fault-proxy";
 import { redisAvailable, redisUrl } from "./support";
 
 function blockEventLoop(ms: number): void {
@@ -15,10 +15,10 @@ function blockEventLoop(ms: number): void {
 
 describe.skipIf(!redisAvailable)("Redis reply deadline", () => {
   test("gives up on a Redis that keeps the connection but stops answering, after about 50 ms", async () => {
-    const proxy = await startStallProxy("127.0.0.1", Number(new URL(redisUrl).port || 6379));
+    const proxy = await startFaultProxy("127.0.0.1", Number(new URL(redisUrl).port || 6379));
     const stalled = createRedis(`redis://127.0.0.1:${proxy.port}`, createMemoryLogger());
     expect(await waitForRedis(stalled, 2000)).toBe(true);
-    proxy.stall();
+    proxy.blackhole();
     const deadline = createReplyDeadline(50);
     const started = performance.now();
     await expect(deadline(stalled.ping())).rejects.toThrow("timed out after 50 ms");

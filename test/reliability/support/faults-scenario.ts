@@ -1,7 +1,7 @@
 import { SQL } from "bun";
 import { createTestDatabase } from "../../helpers/database";
+import { startFaultProxy } from "../../helpers/fault-proxy";
 import { seedOrganization } from "../../helpers/fixtures";
-import { startTcpProxy } from "../../helpers/tcp-proxy";
 import { loginOver, within } from "./client";
 import { type LoadReport, type Outcome, startLoad } from "./load";
 import { exitWithin, productionEnv, spawnServer } from "./server";
@@ -54,8 +54,8 @@ export async function runFaultsScenario(options: FaultsScenarioOptions): Promise
   const database = await createTestDatabase("postgres");
   const org = await seedOrganization(database.db, "Faults Co");
   const target = new URL(database.url);
-  const pgProxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
-  const redisProxy = await startTcpProxy("127.0.0.1", options.redisPort ?? 6379);
+  const pgProxy = await startFaultProxy(target.hostname, Number(target.port || 5432));
+  const redisProxy = await startFaultProxy("127.0.0.1", options.redisPort ?? 6379);
   const viaProxy = new URL(database.url);
   viaProxy.port = String(pgProxy.port);
   const server = await spawnServer({
@@ -98,12 +98,12 @@ export async function runFaultsScenario(options: FaultsScenarioOptions): Promise
     await Bun.sleep(options.phaseMs);
 
     marks.redisDown = load.elapsed();
-    redisProxy.cut();
+    redisProxy.refuse();
     await Bun.sleep(options.phaseMs);
     const redisDownReady = await probe("/health/ready");
 
     marks.bothDown = load.elapsed();
-    pgProxy.cut();
+    pgProxy.refuse();
     const cutAt = performance.now();
     const noticed = await within(
       3000,
@@ -121,8 +121,8 @@ export async function runFaultsScenario(options: FaultsScenarioOptions): Promise
     await Bun.sleep(options.phaseMs);
 
     marks.recovering = load.elapsed();
-    pgProxy.restore();
-    redisProxy.restore();
+    pgProxy.heal();
+    redisProxy.heal();
     const recoveredMs = await within(
       10_000,
       readyWith((p) => p.status === 200),
