@@ -50,7 +50,10 @@ export interface AppDeps {
  */
 export function createApp(deps: AppDeps) {
   const { config } = deps;
-  const app = new Elysia({ normalize: true });
+  // Elysia finds the path at the first "/" after index 11 unless told otherwise, which puts a
+  // short Host's path on another route (Host "a": /zz/metrics → /metrics). Index 7 is right for
+  // every "http://<host>/…"; the request context refuses any other request.url with a 400.
+  const app = new Elysia({ normalize: true, handler: { standardHostname: false } });
   const allowedMethods = createAllowedMethods(() => app.routes);
 
   return app

@@ -3,6 +3,7 @@ import type { Config } from "../config";
 import type { Logger } from "../observability/logger";
 import { errorEnvelope, jsonHeaders } from "./envelope";
 import { AppError, errorNames, httpError } from "./errors";
+import { pathOf } from "./host-header";
 import { readJsonBody } from "./json-body";
 import { requestState } from "./request-state";
 import { fieldErrors } from "./validation-messages";
@@ -31,7 +32,9 @@ export function errorHandler(options: ErrorHandlerOptions) {
     .onParse({ as: "global" }, ({ request, contentType }) => {
       if (/^application\/(.+\+)?json/i.test(contentType)) return readJsonBody(request, config.bodyLimit);
     })
-    .onError({ as: "global" }, ({ code, error, request, path, route, set }) => {
+    .onError({ as: "global" }, ({ code, error, request, route, set }) => {
+      // From the URL itself: Elysia's path is wrong for a request.url without a host (refused 400s).
+      const path = pathOf(request.url);
       const appError = toAppError(code, error, path, request.method, options, development);
       const status = appError.status;
       const state = requestState(request);

@@ -3,6 +3,7 @@ import type { Config } from "../config";
 import { clientIp } from "./client-ip";
 import { errorEnvelope, jsonHeaders } from "./envelope";
 import { httpError } from "./errors";
+import { createHostCheck } from "./host-header";
 import { tooLarge } from "./json-body";
 import { requestIdFor } from "./request-id";
 import { setRequestState } from "./request-state";
@@ -11,11 +12,12 @@ import { corsHeaders, createOriginCheck, preflightHeaders, securityHeaders } fro
 const bodyMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /**
- * First hook of every request: request id, security and CORS headers, preflight, and the
+ * First hook of every request: request id, security and CORS headers, the Host check, preflight, and the
  * cheap body checks (413 by Content-Length, 415) that must happen before anything reads the body.
  */
 export function requestContext(config: Config) {
   const originAllowed = createOriginCheck(config.allowedOrigins);
+  const hostValid = createHostCheck();
   return new Elysia({ name: "request-context" }).onRequest(({ request, set, server }) => {
     const id = requestIdFor(request.headers.get("x-request-id"));
     setRequestState(request, {
@@ -25,6 +27,7 @@ export function requestContext(config: Config) {
     });
     Object.assign(set.headers, securityHeaders);
     set.headers["x-request-id"] = id;
+    if (!hostValid(request)) throw httpError(400, "The request must carry exactly one valid Host header");
 
     const origin = request.headers.get("origin");
     const allowed = origin !== null && originAllowed(origin);
