@@ -51,6 +51,8 @@ export interface Config {
   shutdownDelayMs: number;
   shutdownTimeoutMs: number;
   docsEnabled: boolean;
+  /** The API's public base URL (PUBLIC_URL), the OpenAPI document's server; unset means relative "/". */
+  publicUrl?: string;
   usage: { enabled: boolean; bufferMax: number; flushIntervalMs: number; batchSize: number };
   metricsToken?: string;
   smtp: { url?: string; from: string };
@@ -135,6 +137,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownDelayMs: read.int("SHUTDOWN_DELAY_MS", production ? 5000 : 0, 0),
     shutdownTimeoutMs: read.int("SHUTDOWN_TIMEOUT_MS", 10_000, 0),
     docsEnabled: read.bool("DOCS_ENABLED", !production),
+    publicUrl: read.url("PUBLIC_URL", ["http:", "https:"]),
     usage: {
       enabled: read.bool("USAGE_TRACKING", true),
       bufferMax: read.int("USAGE_BUFFER_MAX", 10_000, 1),

@@ -1,22 +1,7 @@
 import { errorNames, type FieldErrors } from "./errors";
+import type { ErrorEnvelope, ListMeta } from "./schemas";
 
-export interface ErrorEnvelope {
-  success: false;
-  error: string;
-  message: string;
-  statusCode: number;
-  timestamp: string;
-  path: string;
-  method: string;
-  requestId: string;
-  errors?: FieldErrors;
-}
-
-export interface ListMeta {
-  limit: number;
-  nextCursor: string | null;
-  hasMore: boolean;
-}
+export type { ErrorEnvelope, ListMeta };
 
 export function ok<T>(data: T): { success: true; data: T } {
   return { success: true, data };

@@ -99,6 +99,13 @@ function toAppError(
       return httpError(400, "Malformed request body");
     case "VALIDATION": {
       const validation = error as { all?: Parameters<typeof fieldErrors>[0]; type?: string };
+      // A handler returned what its `response` schema does not allow: our bug, not the client's.
+      if (validation.type === "response") {
+        return httpError(
+          500,
+          development ? `Response does not match its schema: ${(error as Error).message}` : "Internal server error",
+        );
+      }
       const details = fieldErrors(validation.all ?? [], validation.type ?? "body");
       return httpError(422, "Validation failed", { details });
     }

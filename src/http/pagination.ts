@@ -5,16 +5,22 @@ import type { ListMeta } from "./envelope";
 export const defaultLimit = 20;
 
 /**
- * `limit` as a pattern-checked string: Elysia re-validates a numeric query value on its own after
- * converting it and loses the field name, so a bad `t.Integer` limit would be reported as
- * "property". limitOf() turns it into a number.
+ * `limit` 1–100, an integer in the document. Elysia checks the bounds after converting the query
+ * string and then reports the error without the field's name; `title` names it (see
+ * fieldErrors) and `error` words it.
  */
 export const limitQuery = t.Optional(
-  t.String({ pattern: "^([1-9][0-9]?|100)$", error: "Limit must be a whole number between 1 and 100" }),
+  t.Integer({
+    minimum: 1,
+    maximum: 100,
+    default: defaultLimit,
+    title: "limit",
+    error: "Limit must be a whole number between 1 and 100",
+  }),
 );
 
-export function limitOf(limit: string | undefined): number {
-  return limit === undefined ? defaultLimit : Number(limit);
+export function limitOf(limit: number | undefined): number {
+  return limit ?? defaultLimit;
 }
 
 /** The contract's list query: `limit` 1–100 (default 20) and an opaque `cursor`. */

@@ -10,6 +10,8 @@ interface SchemaError {
 
 interface Schema {
   type?: string;
+  /** Names the field of an error Elysia reports without a path (a converted query value). */
+  title?: string;
   format?: string;
   error?: unknown;
   const?: unknown;
@@ -30,7 +32,7 @@ interface Schema {
 export function fieldErrors(errors: readonly SchemaError[], fallbackField = "body"): FieldErrors {
   const out: FieldErrors = {};
   for (const error of errors) {
-    const field = error.path.replace(/^\//, "").replaceAll("/", ".") || fallbackField;
+    const field = error.path.replace(/^\//, "").replaceAll("/", ".") || error.schema.title || fallbackField;
     const message = describe(error.schema, error.value, labelOf(field), error.message);
     const list = out[field] ?? [];
     if (!list.includes(message)) list.push(message);

@@ -217,11 +217,13 @@ describe("the OpenAPI document", () => {
     const response = await buildTestApp().request("/docs/json");
     expect(response.status).toBe(200);
     const document = (await response.json()) as {
-      paths: Record<string, Record<string, { responses?: Record<string, { description: string }> }>>;
+      paths: Record<string, Record<string, { responses?: Record<string, { $ref?: string }> }>>;
+      components: { responses: Record<string, { description: string }> };
     };
     const responses = document.paths["/api/v1/ai/draft-email"]?.post?.responses ?? {};
     expect(Object.keys(responses)).toEqual(expect.arrayContaining(["200", "404", "422", "429", "502", "503", "504"]));
-    expect(responses["502"]?.description).toStartWith("BadGateway");
-    expect(responses["504"]?.description).toStartWith("GatewayTimeout");
+    expect(responses["502"]?.$ref).toBe("#/components/responses/BadGateway");
+    expect(responses["504"]?.$ref).toBe("#/components/responses/GatewayTimeout");
+    expect(document.components.responses.GatewayTimeout?.description).toContain("did not answer in time");
   });
 });

@@ -20,7 +20,7 @@ describe("GET /docs/json", () => {
       info: { title: string; version: string };
       paths: Record<string, Record<string, { responses?: unknown; tags?: string[] }>>;
     };
-    expect(doc.openapi).toMatch(/^3\.\d+\.\d+$/);
+    expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
     expect(doc.info.title).toBe("Revenue API");
     expect(doc.info.version).toBe("1.0.0");
     const paths = Object.keys(doc.paths);
@@ -52,7 +52,7 @@ describe("GET /docs/json", () => {
       name: "Authorization",
     });
     expect(doc.paths["/api/v1/me"]?.get?.security).toEqual([{ bearer: [] }, { apiKey: [] }]);
-    expect(doc.paths["/health"]?.get?.security).toBeUndefined();
+    expect(doc.paths["/health"]?.get?.security).toEqual([]);
   });
 });
 
@@ -150,4 +150,80 @@ describe("the docs page in a browser", () => {
     expect(visit.cspViolations).toEqual([]);
     expect(visit.pageErrors).toEqual([]);
   }, 60_000);
+});
+
+describe("the OpenAPI document is complete", () => {
+  const { request } = buildTestApp();
+  type Doc = {
+    servers: Array<{ url: string }>;
+    tags: Array<{ name: string }>;
+    info: { license?: { name: string }; contact?: unknown };
+    paths: Record<string, Record<string, Record<string, unknown>>>;
+    components: { schemas: Record<string, unknown>; responses: Record<string, unknown> };
+  };
+  const load = async () => (await (await request("/docs/json")).json()) as Doc;
+  const operations = (doc: Doc) =>
+    Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, operation]) => ({ path, method, operation })),
+    );
+
+  test("describes login's body as JSON, with its schema and the seed's example", async () => {
+    const doc = await load();
+    const body = doc.paths["/api/v1/auth/login"]?.post?.requestBody as {
+      required: boolean;
+      content: Record<string, { schema: { properties: Record<string, unknown> }; example: unknown }>;
+    };
+    expect(body.required).toBe(true);
+    expect(Object.keys(body.content)).toEqual(["application/json"]);
+    expect(Object.keys(body.content["application/json"]?.schema.properties ?? {})).toEqual(["email", "password"]);
+    expect(body.content["application/json"]?.example).toEqual({ email: "user@example.com", password: "password123" });
+  });
+
+  test("types limit as an integer from 1 to 100 and sort as an enum", async () => {
+    const doc = await load();
+    const parameters = doc.paths["/api/v1/prospects"]?.get?.parameters as Array<{ name: string; schema: unknown }>;
+    expect(parameters.find((p) => p.name === "limit")?.schema).toMatchObject({
+      type: "integer",
+      minimum: 1,
+      maximum: 100,
+    });
+    expect(parameters.find((p) => p.name === "sort")?.schema).toMatchObject({
+      type: "string",
+      enum: ["createdAt", "-createdAt", "score", "-score"],
+    });
+    const create = doc.paths["/api/v1/prospects"]?.post?.parameters as Array<{ name: string; in: string }>;
+    expect(create).toContainEqual(expect.objectContaining({ name: "Idempotency-Key", in: "header" }));
+  });
+
+  test("has a relative server, a license, a contact, every tag declared and security on every operation", async () => {
+    const doc = await load();
+    expect(doc.servers).toEqual([expect.objectContaining({ url: "/" })]);
+    expect(doc.info.license?.name).toBeString();
+    expect(doc.info.contact).toBeDefined();
+    const declared = new Set(doc.tags.map((tag) => tag.name));
+    for (const { path, method, operation } of operations(doc)) {
+      for (const tag of operation.tags as string[])
+        expect(declared.has(tag), `${method} ${path} tag ${tag}`).toBe(true);
+      expect(operation.security, `${method} ${path}`).toBeArray();
+      expect(operation.summary, `${method} ${path}`).toBeString();
+      expect(operation.operationId, `${method} ${path}`).toMatch(/^[a-z][A-Za-z]+$/);
+    }
+    expect(doc.paths["/api/v1/auth/login"]?.post?.security).toEqual([]);
+  });
+
+  test("names PUBLIC_URL as its server when set", async () => {
+    const response = await buildTestApp({ env: { PUBLIC_URL: "https://api.example.com" } }).request("/docs/json");
+    const doc = (await response.json()) as Doc;
+    expect(doc.servers.map((server) => server.url)).toEqual(["https://api.example.com"]);
+  });
+
+  test("refers to one ErrorEnvelope schema for every error, and carries no non-standard error keyword", async () => {
+    const doc = await load();
+    const text = JSON.stringify(doc);
+    expect(text).not.toMatch(/"error":\s*"[^"]*must/);
+    expect(doc.components.schemas.ErrorEnvelope).toBeDefined();
+    const draft = doc.paths["/api/v1/ai/draft-email"]?.post?.responses as Record<string, { $ref?: string }>;
+    expect(draft["401"]?.$ref).toBe("#/components/responses/Unauthorized");
+    expect(text.match(/"success":\s*\{\s*"const":\s*false/g)?.length).toBe(1);
+  });
 });

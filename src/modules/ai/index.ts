@@ -13,10 +13,7 @@ export function aiRoutes(guards: Guards, service: AiService) {
       auth: "user",
       rateLimit: "ai",
       body: draftEmailBody,
-      detail: {
-        tags,
-        summary: "Draft an email to a prospect with the configured chat model",
-        responses: draftEmailResponses,
-      },
+      response: draftEmailResponses,
+      detail: { tags, summary: "Draft an email to a prospect with the configured chat model" },
     });
 }

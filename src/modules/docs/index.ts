@@ -1,35 +1,32 @@
-import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
 import type { Config } from "../../config";
 import { appendVary, negotiateEncoding } from "../../http/compression";
 import { httpError } from "../../http/errors";
 import { createAssetStore } from "./assets";
-import { documentation } from "./document";
+import { buildDocument } from "./operations";
 import { docsCsp, docsPage } from "./page";
 
 const hidden = { detail: { hide: true } };
 
 /**
- * GET /docs (Swagger UI), /docs/json (OpenAPI 3, generated from the route schemas) and the UI's
- * files under /docs/assets. The document is built from the whole app's routes on first request,
- * so this plugin may be used before or after the routes it describes. DOCS_ENABLED=false removes
- * all of it (404).
+ * GET /docs (Swagger UI), /docs/json (OpenAPI 3.1, generated from the route schemas) and the UI's
+ * files under /docs/assets. The document is built from the whole app's routes on first request
+ * (again if routes were added since), so this plugin may be used before or after the routes it
+ * describes. DOCS_ENABLED=false removes all of it (404).
  */
 export function docsRoutes(config: Config) {
   if (!config.docsEnabled) return new Elysia({ name: "docs" });
   const assets = createAssetStore();
   const compress = config.compression.enabled;
-  return new Elysia({ name: "docs" })
-    .use(
-      openapi({
-        path: "/docs",
-        specPath: "/docs/json",
-        // The provider's page has an inline script; ours (below) does not.
-        provider: null,
-        documentation: documentation(config),
-        exclude: { paths: [/^\/docs(\/|$)/] },
-      }),
-    )
+  const plugin = new Elysia({ name: "docs" });
+  let cached: { routes: number; document: ReturnType<typeof buildDocument> } | undefined;
+  const document = () => {
+    const routes = plugin.routes.length;
+    if (cached?.routes !== routes) cached = { routes, document: buildDocument(plugin, config) };
+    return cached.document;
+  };
+  return plugin
+    .get("/docs/json", () => document(), hidden)
     .get(
       "/docs",
       () =>

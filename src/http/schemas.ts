@@ -1,0 +1,69 @@
+import { type Static, type TSchema, t } from "elysia";
+
+/**
+ * The envelope as TypeBox schemas: routes declare their `response` with these, the OpenAPI
+ * document is generated from them, and envelope.ts types its builders with them. A schema with
+ * an `$id` becomes one entry of `components.schemas` in the document (docs/sanitize.ts).
+ */
+
+export const fieldErrorsSchema = t.Record(t.String(), t.Array(t.String()), {
+  $id: "FieldErrors",
+  description: 'Messages per field path, e.g. `{ "email": ["Invalid email format"] }`.',
+});
+
+export const errorEnvelopeSchema = t.Object(
+  {
+    success: t.Literal(false),
+    error: t.String({ description: "The status's name: NotFound, ValidationError, TooManyRequests…" }),
+    message: t.String(),
+    statusCode: t.Integer({ minimum: 400, maximum: 599 }),
+    timestamp: t.String({ format: "date-time" }),
+    path: t.String(),
+    method: t.String(),
+    requestId: t.String(),
+    errors: t.Optional(fieldErrorsSchema),
+  },
+  {
+    $id: "ErrorEnvelope",
+    description: "Every error, whatever its status; `errors` only on 422.",
+    additionalProperties: false,
+    examples: [
+      {
+        success: false,
+        error: "NotFound",
+        message: "Resource not found",
+        statusCode: 404,
+        timestamp: "2025-11-21T10:30:00.000Z",
+        path: "/api/v1/prospects/unknown-id",
+        method: "GET",
+        requestId: "req_1700000000_abc123",
+      },
+    ],
+  },
+);
+
+export type ErrorEnvelope = Static<typeof errorEnvelopeSchema>;
+
+export const listMetaSchema = t.Object(
+  {
+    limit: t.Integer({ minimum: 1, maximum: 100 }),
+    nextCursor: t.Union([t.String(), t.Null()], { description: "Pass as `?cursor=` for the next page" }),
+    hasMore: t.Boolean(),
+  },
+  { $id: "ListMeta", additionalProperties: false },
+);
+
+export type ListMeta = Static<typeof listMetaSchema>;
+
+/** `{ success: true, data }` */
+export function okSchema<T extends TSchema>(data: T) {
+  return t.Object({ success: t.Literal(true), data }, { additionalProperties: false });
+}
+
+/** `{ success: true, data: [...], meta }` */
+export function listSchema<T extends TSchema>(item: T) {
+  return t.Object(
+    { success: t.Literal(true), data: t.Array(item), meta: listMetaSchema },
+    { additionalProperties: false },
+  );
+}
