@@ -1,29 +1,22 @@
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cpuMs, freePort, pinned, waitUntilServing } from "./processes";
+import type { CapturedResponse } from "./capture";
+import { type HelperServer, startHelper } from "./helper-server";
 
-export interface BaselineServer {
-  base: string;
-  cpuMs(): number;
-  stop(): Promise<void>;
+/** Starts bench/baseline-server.ts (raw Bun.serve, a small JSON body) on the server's CPU. */
+export function startBaseline(cpu: string | undefined): Promise<HelperServer> {
+  return startHelper({ command: [process.execPath, join(import.meta.dir, "baseline-server.ts")], cpu, readyPath: "/" });
 }
 
-/** Starts bench/baseline-server.ts in its own process, on the server's CPU. */
-export async function startBaseline(cpu: string | undefined): Promise<BaselineServer> {
-  const port = freePort();
-  const child = Bun.spawn(pinned(cpu, [process.execPath, join(import.meta.dir, "baseline-server.ts")]), {
-    env: { PATH: process.env.PATH ?? "", PORT: String(port) },
-    stdin: "ignore",
-    stdout: "ignore",
-    stderr: "inherit",
+/** Starts bench/replay-server.ts sending `capture` byte for byte: the ceiling of its scenario. */
+export function startCeiling(cpu: string | undefined, capture: CapturedResponse, dir: string): Promise<HelperServer> {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `capture-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(file, JSON.stringify(capture));
+  return startHelper({
+    command: [process.execPath, join(import.meta.dir, "replay-server.ts"), file],
+    cpu,
+    readyPath: "/",
+    anyStatus: true,
   });
-  const base = `http://127.0.0.1:${port}`;
-  await waitUntilServing(`${base}/`, 10_000, () => child.exitCode === null);
-  return {
-    base,
-    cpuMs: () => cpuMs(child.pid),
-    async stop() {
-      child.kill("SIGTERM");
-      await child.exited;
-    },
-  };
 }

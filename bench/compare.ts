@@ -93,7 +93,8 @@ try {
       const us = ((server.cpuMs() - cpuAtStart) * 1000) / Math.max(result.total, 1);
       if (result.non2xx > 0) say(`  ${variant.label}: ${result.non2xx} non-2xx answers`);
       say(
-        `  ${variant.label.padEnd(16)} ${us.toFixed(1).padStart(6)} µs/req  ${Math.round(result.requestsPerSec)} req/s`,
+        `  ${variant.label.padEnd(16)} ${us.toFixed(1).padStart(6)} µs/req  ${Math.round(result.requestsPerSec)} req/s` +
+          `  p99 ${result.latencyP99Ms} ms  generator ${result.generatorCpuPercent?.toFixed(0) ?? "?"}% CPU`,
       );
       const list = samples.get(variant.label) ?? [];
       list.push({ us, rps: result.requestsPerSec });

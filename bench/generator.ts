@@ -2,8 +2,10 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type LoadResult, type LoadSpec, measuringMarker, resultMarker } from "./load-spec";
 import { pinned } from "./processes";
+import { runWrk } from "./wrk";
 
-export type GeneratorRuntime = "node" | "bun";
+/** wrk (Debian's package), or autocannon on Node or on Bun. */
+export type GeneratorRuntime = "wrk" | "node" | "bun";
 
 export interface Generator {
   runtime: GeneratorRuntime;
@@ -14,13 +16,21 @@ export interface Generator {
 const root = join(import.meta.dir, "..");
 
 /**
- * The load generator's launcher. autocannon is a Node program and generates more load per core
- * under Node than under Bun's node:net, so with Node on the machine, bench/load.ts is bundled for
- * Node once (dependencies stay in node_modules) and run there; otherwise Bun runs it directly.
+ * The load generator's launcher. wrk when it is installed: one C thread generates several times
+ * the load autocannon does on the same core, so the generator is not the ceiling (Bun's docs warn
+ * that autocannon is slower than Bun.serve). Otherwise autocannon (the design's choice): a Node
+ * program that generates more load per core under Node than under Bun's node:net, so with Node on
+ * the machine, bench/load.ts is bundled for Node once (dependencies stay in node_modules) and run
+ * there; otherwise Bun runs it directly.
  */
 export async function createGenerator(options: { runtime?: GeneratorRuntime; cpu?: string }): Promise<Generator> {
   const node = Bun.which("node");
-  const runtime: GeneratorRuntime = options.runtime ?? (node ? "node" : "bun");
+  const wrk = Bun.which("wrk");
+  const runtime: GeneratorRuntime = options.runtime ?? (wrk ? "wrk" : node ? "node" : "bun");
+  if (runtime === "wrk") {
+    if (!wrk) throw new Error("--generator=wrk: wrk is not on PATH");
+    return { runtime, run: (spec, onMeasuring) => runWrk(wrk, options.cpu, spec, onMeasuring) };
+  }
   let command: string[];
   if (runtime === "node") {
     if (!node) throw new Error("--generator=node: node is not on PATH");

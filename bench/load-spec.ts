@@ -21,7 +21,7 @@ export interface RequestSpec {
   body?: string;
 }
 
-/** The numbers one measured run produced. Latencies in milliseconds, as autocannon records them. */
+/** The numbers one measured run produced. Latencies in milliseconds. */
 export interface LoadResult {
   title: string;
   requestsPerSec: number;
@@ -35,6 +35,11 @@ export interface LoadResult {
   timeouts: number;
   statusCodes: Record<string, number>;
   durationSeconds: number;
+  /**
+   * The generator's own CPU over the measured run, in % of one core: near 100 it is the ceiling,
+   * not the server.
+   */
+  generatorCpuPercent?: number;
 }
 
 /**

@@ -13,7 +13,11 @@ let sequence = 0;
 async function main() {
   if (spec.warmupSeconds > 0) await measure("warm-up", spec.warmupSeconds);
   process.stdout.write(`${measuringMarker}\n`);
+  const cpuAtStart = process.cpuUsage();
+  const startedAt = performance.now();
   const result = await measure("run", spec.durationSeconds);
+  const cpu = process.cpuUsage(cpuAtStart);
+  result.generatorCpuPercent = ((cpu.user + cpu.system) / 1000 / (performance.now() - startedAt)) * 100;
   process.stdout.write(`${resultMarker}${JSON.stringify(result)}\n`);
 }
 

@@ -30,6 +30,7 @@ export const scenarioIdList = [
   "prospects-list-br",
   "search",
   "prospects-create",
+  "peers",
   "cluster-me-jwt",
   "soak",
 ];
@@ -37,10 +38,11 @@ export const scenarioIdList = [
 export const usage = `npm run bench [-- options]
   --quick               about a minute: short runs, no soak
   --only=a,b            run only these scenarios (ids: health, me-jwt, me-api-key, prospects-list,
-                        me-jwt-br, prospects-list-br, search, prospects-create, cluster-me-jwt,
-                        soak); the baseline always runs
+                        me-jwt-br, prospects-list-br, search, prospects-create, peers (needs
+                        me-jwt), cluster-me-jwt, soak); the baseline always runs
   --profile             run the API under --cpu-prof and print its top self-time functions
-  --generator=node|bun  what runs autocannon (default: node when installed)
+  --generator=wrk|node|bun  wrk, or autocannon on node or bun (default: wrk when installed, else
+                        autocannon on node when installed)
   --connections=N       default 50 (the targets assume 50)
   --duration=S          seconds per scenario (default 10, quick 4)
   --postgres=URL        admin URL of the Postgres to create bench_<timestamp> on
@@ -69,8 +71,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     process.stdout.write(`${usage}\n`);
     process.exit(0);
   }
-  if (values.generator !== undefined && values.generator !== "node" && values.generator !== "bun") {
-    throw new Error("--generator must be node or bun");
+  if (values.generator !== undefined && !["wrk", "node", "bun"].includes(values.generator)) {
+    throw new Error("--generator must be wrk, node or bun");
   }
   const quick = values.quick;
   return {

@@ -49,15 +49,23 @@ export function childPids(pid: number): number[] {
   }
 }
 
-/** Polls `url` until it answers 200, or throws after `timeoutMs` (or when `alive()` turns false). */
-export async function waitUntilServing(url: string, timeoutMs: number, alive: () => boolean): Promise<void> {
+/**
+ * Polls `url` until it answers 200 (any status with `anyStatus`), or throws after `timeoutMs` (or
+ * when `alive()` turns false).
+ */
+export async function waitUntilServing(
+  url: string,
+  timeoutMs: number,
+  alive: () => boolean,
+  anyStatus = false,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!alive()) throw new Error(`the process serving ${url} exited during start-up`);
     try {
       const response = await fetch(url);
       await response.arrayBuffer();
-      if (response.ok) return;
+      if (response.ok || anyStatus) return;
     } catch {
       // Not listening yet.
     }

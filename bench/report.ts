@@ -1,4 +1,5 @@
-import type { Check, MemoryFacts, ScenarioOutcome } from "./targets";
+import type { LoadResult } from "./load-spec";
+import type { Check, MemoryFacts, PeerOutcome, ScenarioOutcome } from "./targets";
 
 /** Everything a run wrote down: bench/results/<stamp>.json, and the source of its .md. */
 export interface RunReport {
@@ -15,12 +16,42 @@ export interface RunReport {
   };
   baselineRuns: number[];
   outcomes: ScenarioOutcome[];
+  peers: PeerOutcome[];
   memory: MemoryFacts;
   checks: Check[];
   passed: boolean;
 }
 
-const columns = ["scenario", "req/s", "p50 ms", "p99 ms", "non-2xx", "vs baseline", "server CPU µs/req"] as const;
+export const columns = [
+  "scenario",
+  "req/s",
+  "p50 ms",
+  "p99 ms",
+  "non-2xx",
+  "ceiling req/s",
+  "vs ceiling",
+  "vs baseline",
+  "server CPU µs/req",
+  "generator CPU %",
+] as const;
+
+export const peerColumns = [
+  "peer, GET /api/v1/me",
+  "req/s",
+  "p50 ms",
+  "p99 ms",
+  "non-2xx",
+  "server CPU µs/req",
+  "generator CPU %",
+  "API /me req/s, paired",
+  "API ÷ peer",
+  "peer µs ÷ API µs",
+] as const;
+
+const rate = (r: LoadResult) => Math.round(r.requestsPerSec).toLocaleString("en-US");
+const ms = (value: number) => (value < 10 ? value.toFixed(2) : value.toFixed(1));
+const fixed = (value: number | undefined, digits: number) => (value === undefined ? "" : value.toFixed(digits));
+const bad = (r: LoadResult) => String(r.non2xx + r.errors + r.timeouts);
 
 /** One row per scenario: the numbers, or why there are none. */
 export function tableRows(outcomes: ScenarioOutcome[]): string[][] {
@@ -28,28 +59,64 @@ export function tableRows(outcomes: ScenarioOutcome[]): string[][] {
     const r = o.result;
     if (o.status !== "measured" || !r) {
       const why = o.status === "unavailable" ? "not available yet" : `failed: ${o.note ?? ""}`;
-      return [o.title, why, "", "", "", "", ""];
+      return [o.title, why, "", "", "", "", "", "", "", ""];
     }
-    const bad = r.non2xx + r.errors + r.timeouts;
+    const ceiling = o.ceiling?.result;
+    const generator = [r.generatorCpuPercent, ceiling?.generatorCpuPercent]
+      .filter((v) => v !== undefined)
+      .map((v) => v.toFixed(0))
+      .join(" / ");
     return [
       o.title,
-      Math.round(r.requestsPerSec).toLocaleString("en-US"),
-      String(r.latencyP50Ms),
-      String(r.latencyP99Ms),
-      String(bad),
-      o.ratio === undefined ? "" : o.ratio.toFixed(2),
-      o.cpuUsPerRequest === undefined ? "" : o.cpuUsPerRequest.toFixed(0),
+      rate(r),
+      ms(r.latencyP50Ms),
+      ms(r.latencyP99Ms),
+      bad(r),
+      ceiling ? rate(ceiling) : "",
+      fixed(o.ratio, 2),
+      fixed(o.baselineRatio, 2),
+      fixed(o.cpuUsPerRequest, 1),
+      generator,
+    ];
+  });
+}
+
+/** One row per peer: its /me, and the API's /me paired with it. */
+export function peerRows(peers: PeerOutcome[]): string[][] {
+  return peers.map((p) => {
+    const r = p.result;
+    if (p.status !== "measured" || !r || !p.api) {
+      return [p.title, `failed: ${p.note ?? ""}`, "", "", "", "", "", "", "", ""];
+    }
+    // CPU per request survives a busy machine better than req/s: the same ratio, from cost.
+    const cpuRatio =
+      p.cpuUsPerRequest !== undefined && p.apiCpuUsPerRequest ? p.cpuUsPerRequest / p.apiCpuUsPerRequest : undefined;
+    return [
+      p.title,
+      rate(r),
+      ms(r.latencyP50Ms),
+      ms(r.latencyP99Ms),
+      bad(r),
+      fixed(p.cpuUsPerRequest, 1),
+      fixed(r.generatorCpuPercent, 0),
+      rate(p.api),
+      p.ratio === undefined ? "" : `${p.ratio.toFixed(2)}×`,
+      cpuRatio === undefined ? "" : `${cpuRatio.toFixed(2)}×`,
     ];
   });
 }
 
 /** A fixed-width table for the terminal. */
-export function textTable(outcomes: ScenarioOutcome[]): string {
-  const rows = [columns as unknown as string[], ...tableRows(outcomes)];
-  const widths = columns.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length)));
+export function textTable(
+  outcomes: ScenarioOutcome[],
+  header: readonly string[] = columns,
+  rows = tableRows(outcomes),
+): string {
+  const all = [header as string[], ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((row) => (row[i] ?? "").length)));
   const line = (row: string[]) =>
     row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ");
-  return [line(rows[0] ?? []), widths.map((w) => "-".repeat(w)).join("  "), ...rows.slice(1).map(line)].join("\n");
+  return [line(all[0] ?? []), widths.map((w) => "-".repeat(w)).join("  "), ...all.slice(1).map(line)].join("\n");
 }
 
 /** The checks, one per line, failures marked. */
@@ -72,7 +139,7 @@ export function markdownReport(report: RunReport): string {
     `# Bench ${report.stamp} (${report.mode})`,
     "",
     `${machine.cpus} CPUs, ${machine.pinned ? "server on CPU 0, generator on CPU 1" : "unpinned"}, ` +
-      `load average at start ${machine.loadAverageAtStart ?? "?"}; Bun ${machine.bun}, autocannon on ${machine.generator}; ` +
+      `load average at start ${machine.loadAverageAtStart ?? "?"}; Bun ${machine.bun}, generator ${generatorName(machine.generator)}; ` +
       `${settings.connections} connections, ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s per scenario` +
       `${settings.soakSeconds > 0 ? `, ${settings.soakSeconds} s soak` : ""}. ` +
       `Baseline runs: ${report.baselineRuns.map((r) => Math.round(r).toLocaleString("en-US")).join(", ")} req/s.` +
@@ -80,6 +147,7 @@ export function markdownReport(report: RunReport): string {
     "",
     ...markdownTable([...columns], tableRows(report.outcomes)),
     "",
+    ...(report.peers.length > 0 ? [...markdownTable([...peerColumns], peerRows(report.peers)), ""] : []),
     ...(memory.length > 0 ? [`${memory.join("; ")}.`, ""] : []),
     failed.length === 0
       ? `All ${report.checks.length} targets met.`
@@ -88,6 +156,10 @@ export function markdownReport(report: RunReport): string {
           .join("\n")}`,
     "",
   ].join("\n");
+}
+
+export function generatorName(runtime: string): string {
+  return runtime === "wrk" ? "wrk -t1" : `autocannon on ${runtime}`;
 }
 
 /** Padded cells, first column left-aligned and the others right-aligned. */

@@ -1,7 +1,9 @@
 /**
  * npm run bench [-- --quick]: the baseline (raw Bun.serve), then the API in production mode on a
- * fresh Postgres database and the local Redis, then the cluster; prints a table, writes
- * bench/results/<stamp>.json and .md, exits 1 when a target of issue 9 is missed.
+ * fresh Postgres database and the local Redis, each scenario followed by its ceiling (raw Bun.serve
+ * sending the API's captured response), then the peers (bench/peers/, each paired with a run of
+ * the API's /me), the soak and the cluster; prints a table, writes bench/results/<stamp>.json and
+ * .md, exits 1 when a target of issue 20 is missed.
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
@@ -14,11 +16,12 @@ import { formatSummary, summarizeProfile } from "./cpu-profile";
 import { createBenchDatabase, seedBenchDatabase } from "./database";
 import { createGenerator } from "./generator";
 import { type BenchOptions, parseOptions, usage } from "./options";
+import { ensureInstalled, peers, peerToken, startPeer } from "./peer-servers";
 import { canPin, loadAverage } from "./processes";
-import { checkLines, markdownReport, type RunReport, textTable } from "./report";
-import { createScenarioRunner, soak } from "./scenario-runner";
-import { apiScenarios, baselineScenario, clusterScenario } from "./scenarios";
-import { checkTargets, type MemoryFacts, type ScenarioOutcome } from "./targets";
+import { checkLines, generatorName, markdownReport, peerColumns, peerRows, type RunReport, textTable } from "./report";
+import { createScenarioRunner, type ScenarioRunner, soak } from "./scenario-runner";
+import { apiScenarios, baselineScenario, clusterScenario, type Scenario } from "./scenarios";
+import { checkTargets, type MemoryFacts, type PeerOutcome, type ScenarioOutcome } from "./targets";
 import { wireSizes } from "./wire-size";
 
 const options = readOptions();
@@ -31,14 +34,15 @@ const selected = (id: string) => !options.only || options.only.has(id);
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
 const generator = await createGenerator({ runtime: options.generator, cpu: pin ? "1" : undefined });
-const runner = createScenarioRunner({ generator, options, stamp, say });
+const runner = createScenarioRunner({ generator, options, stamp, say, serverCpu, workDir: join(logDir, "captures") });
 const loadAtStart = loadAverage();
 say(
   `bench ${stamp} (${options.mode}): ${availableParallelism()} CPUs, load average ${loadAtStart ?? "?"}, ` +
-    `${pin ? "server on CPU 0, autocannon on CPU 1" : "unpinned (no taskset)"}, autocannon on ${generator.runtime}`,
+    `${pin ? "server on CPU 0, generator on CPU 1" : "unpinned (no taskset)"}, generator ${generatorName(generator.runtime)}`,
 );
 
 const outcomes: ScenarioOutcome[] = [];
+const peerOutcomes: PeerOutcome[] = [];
 const memory: MemoryFacts = {};
 const baselineRuns: number[] = [];
 const notes: string[] = [];
@@ -63,6 +67,17 @@ try {
         const outcome = await runner.run(scenario, api);
         served += outcome.result?.total ?? 0;
         outcomes.push(outcome);
+      }
+      const meJwt = scenarios.find((s) => s.id === "me-jwt");
+      if (meJwt && selected("peers")) {
+        const me = (await (await fetch(`${api.base}/api/v1/me`, { headers: meJwt.requests[0]?.headers })).json()) as {
+          data: { user: { id: string; email: string; role: string; organizationId: string } };
+        };
+        for (const peer of peers()) {
+          const outcome = await runPeer(peer, runner, api, meJwt, me.data.user);
+          served += outcome.api?.total ?? 0;
+          peerOutcomes.push(outcome);
+        }
       }
       if (options.soakSeconds > 0 && selected("soak")) {
         const available = scenarios.filter((s) => outcomes.find((o) => o.id === s.id)?.status === "measured");
@@ -93,11 +108,13 @@ try {
 
 const baselineMean = baselineRuns.reduce((a, b) => a + b, 0) / baselineRuns.length;
 for (const outcome of outcomes) {
-  if (outcome.result) outcome.ratio = outcome.result.requestsPerSec / baselineMean;
+  if (!outcome.result) continue;
+  outcome.baselineRatio = outcome.result.requestsPerSec / baselineMean;
+  if (outcome.ceiling) outcome.ratio = outcome.result.requestsPerSec / outcome.ceiling.result.requestsPerSec;
 }
 const baselineOutcome = runner.baselineOutcome(baselineMean);
 const all = [baselineOutcome, ...outcomes];
-const checks = checkTargets(all, memory);
+const checks = checkTargets(all, memory, undefined, peerOutcomes);
 const report: RunReport = {
   stamp,
   mode: options.mode,
@@ -117,6 +134,7 @@ const report: RunReport = {
   },
   baselineRuns,
   outcomes: all,
+  peers: peerOutcomes,
   memory,
   checks,
   passed: checks.every((c) => c.passed),
@@ -131,6 +149,7 @@ if (!options.profile) rmSync(logDir, { recursive: true, force: true });
 say("");
 say(textTable(all));
 say("");
+if (peerOutcomes.length > 0) say(`${textTable([], peerColumns, peerRows(peerOutcomes))}\n`);
 for (const note of notes) say(note);
 for (const line of checkLines(checks)) say(line);
 say(`\nwrote bench/results/${stamp}.json and .md${options.profile ? `; logs and profile in ${logDir}` : ""}`);
@@ -156,6 +175,57 @@ async function runCluster(env: Record<string, string>, credentials: Parameters<t
     return { id: scenario.id, title: scenario.title, status: "failed" as const, note: (error as Error).message };
   } finally {
     if (cluster) notes.push(`cluster exit code on SIGTERM: ${await cluster.stop()}`);
+  }
+}
+
+/**
+ * A peer's /me, then the API's /me right after it: the ratio of a pair taken a few seconds apart
+ * survives the machine's drift better than one against a run minutes earlier.
+ */
+async function runPeer(
+  peer: ReturnType<typeof peers>[number],
+  runner: ScenarioRunner,
+  api: RunningServer,
+  meJwt: Scenario,
+  user: { id: string; email: string; role: string; organizationId: string },
+): Promise<PeerOutcome> {
+  const title = peer.title;
+  try {
+    await ensureInstalled(peer, say);
+    const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url");
+    const token = await peerToken(secret, user);
+    const server = await startPeer(peer, serverCpu, {
+      secret,
+      redisUrl: options.redisUrl,
+      prefix: `bench:${stamp}:peer-${peer.id}:`,
+      logFile: join(logDir, `peer-${peer.id}.access.log`),
+    });
+    const scenario: Scenario = {
+      id: `peer-${peer.id}`,
+      title,
+      server: "api",
+      requests: [{ method: "GET", path: "/api/v1/me", headers: { authorization: `Bearer ${token}` } }],
+    };
+    try {
+      say(`▶ peer: ${title}`);
+      const { result, cpuUsPerRequest } = await runner.measure(scenario, server);
+      say("  the API's /me (JWT), paired");
+      const paired = await runner.measure(meJwt, api);
+      return {
+        id: peer.id,
+        title,
+        status: "measured",
+        result,
+        cpuUsPerRequest,
+        api: paired.result,
+        apiCpuUsPerRequest: paired.cpuUsPerRequest,
+        ratio: paired.result.requestsPerSec / result.requestsPerSec,
+      };
+    } finally {
+      await server.stop();
+    }
+  } catch (error) {
+    return { id: peer.id, title, status: "failed", note: (error as Error).message };
   }
 }
 

@@ -1,5 +1,6 @@
 import type { RunningServer } from "./api-server";
-import { probe } from "./api-session";
+import { startCeiling } from "./baseline";
+import { captureResponse } from "./capture";
 import type { Generator } from "./generator";
 import type { LoadResult, LoadSpec } from "./load-spec";
 import type { BenchOptions } from "./options";
@@ -19,10 +20,13 @@ interface RunnerDeps {
   options: BenchOptions;
   stamp: string;
   say: (line: string) => void;
+  /** Where the ceilings' replay servers run (the API's CPU) and where their captures are kept. */
+  serverCpu?: string;
+  workDir: string;
 }
 
 /** Probes and measures scenarios with the run's generator settings. */
-export function createScenarioRunner({ generator, options, stamp, say }: RunnerDeps) {
+export function createScenarioRunner({ generator, options, stamp, say, serverCpu, workDir }: RunnerDeps) {
   let baselineResult: ScenarioOutcome | undefined;
   // Unique per run and scenario, so that `{n}` bodies never repeat an email of an earlier run.
   const runTag = Date.parse(`${stamp.slice(0, 10)}T${stamp.slice(11, 19).replaceAll("-", ":")}Z`).toString(36);
@@ -47,9 +51,11 @@ export function createScenarioRunner({ generator, options, stamp, say }: RunnerD
       },
     );
     const cpuUsPerRequest = result.total > 0 ? ((server.cpuMs() - cpuAtStart) * 1000) / result.total : undefined;
+    const generatorCpu =
+      result.generatorCpuPercent === undefined ? "" : `, generator ${result.generatorCpuPercent.toFixed(0)}% CPU`;
     say(
       `  ${Math.round(result.requestsPerSec).toLocaleString("en-US")} req/s, p99 ${result.latencyP99Ms} ms, ` +
-        `${cpuUsPerRequest?.toFixed(0) ?? "?"} µs server CPU per request`,
+        `${cpuUsPerRequest?.toFixed(1) ?? "?"} µs server CPU per request${generatorCpu}`,
     );
     return { id: scenario.id, title: scenario.title, status: "measured" as const, result, cpuUsPerRequest };
   }
@@ -67,24 +73,41 @@ export function createScenarioRunner({ generator, options, stamp, say }: RunnerD
     baselineOutcome(meanRequestsPerSec: number): ScenarioOutcome {
       if (!baselineResult) return { id: "baseline", title: "baseline", status: "failed", note: "not measured" };
       const result = { ...baselineResult.result, requestsPerSec: meanRequestsPerSec } as LoadResult;
-      return { ...baselineResult, id: "baseline", result, ratio: 1 };
+      return { ...baselineResult, id: "baseline", result, baselineRatio: 1 };
     },
 
-    /** A 404 on the probe means the route is not built yet: reported, not measured, not a failure. */
-    async run(scenario: Scenario, server: Target): Promise<ScenarioOutcome> {
+    /**
+     * Captures the scenario's response, measures the API, then (with `ceiling`) a raw Bun.serve
+     * sending that captured response byte for byte, right after, on the same CPU. A 404 on the
+     * capture means the route is not built yet: reported, not measured, not a failure.
+     */
+    async run(scenario: Scenario, server: Target, { ceiling = true } = {}): Promise<ScenarioOutcome> {
       const first = scenario.requests[0];
-      const status = first ? await probe(server.base, first, tag(scenario.id)) : 0;
-      if (status === 404) {
-        say(`▷ ${scenario.title}: not available yet (404)`);
-        return { id: scenario.id, title: scenario.title, status: "unavailable", note: "404" };
-      }
-      say(`▶ ${scenario.title}${status >= 300 ? ` (probe answered ${status})` : ""}`);
+      if (!first) return { id: scenario.id, title: scenario.title, status: "failed", note: "no request" };
       try {
-        return await measure(scenario, server);
+        const capture = await captureResponse(server.base, first, tag(scenario.id));
+        if (capture.status === 404) {
+          say(`▷ ${scenario.title}: not available yet (404)`);
+          return { id: scenario.id, title: scenario.title, status: "unavailable", note: "404" };
+        }
+        say(`▶ ${scenario.title}${capture.status >= 300 ? ` (capture answered ${capture.status})` : ""}`);
+        const outcome: ScenarioOutcome = await measure(scenario, server);
+        if (!ceiling) return outcome;
+        say(`  ceiling: raw Bun.serve sending the same ${capture.headers.length} headers and body`);
+        const replay = await startCeiling(serverCpu, capture, workDir);
+        try {
+          const { result, cpuUsPerRequest } = await measure(scenario, replay);
+          outcome.ceiling = { result, cpuUsPerRequest };
+        } finally {
+          await replay.stop();
+        }
+        return outcome;
       } catch (error) {
         return { id: scenario.id, title: scenario.title, status: "failed", note: (error as Error).message };
       }
     },
+
+    measure,
 
     generator,
     spec,

@@ -8,10 +8,29 @@ export interface ScenarioOutcome {
   status: "measured" | "unavailable" | "failed";
   note?: string;
   result?: LoadResult;
-  /** requests/s over the baseline's of the same run. */
+  /** The same bytes sent by raw Bun.serve (bench/replay-server.ts), measured right after. */
+  ceiling?: { result: LoadResult; cpuUsPerRequest?: number };
+  /** requests/s over the ceiling's. */
   ratio?: number;
+  /** requests/s over the bare baseline's (raw Bun.serve, a small JSON body) of the same run. */
+  baselineRatio?: number;
   /** Server CPU time per request during the measured run: the cost, whatever else the machine did. */
   cpuUsPerRequest?: number;
+}
+
+/** A peer stack's /me, and the API's /me measured right after it. */
+export interface PeerOutcome {
+  id: string;
+  title: string;
+  status: "measured" | "failed";
+  note?: string;
+  result?: LoadResult;
+  cpuUsPerRequest?: number;
+  /** The API's /me (JWT) run paired with this peer's. */
+  api?: LoadResult;
+  apiCpuUsPerRequest?: number;
+  /** The API's requests/s over the peer's, from the pair. */
+  ratio?: number;
 }
 
 export interface MemoryFacts {
@@ -21,10 +40,16 @@ export interface MemoryFacts {
   soak?: { firstHalfMb: number; secondHalfMb: number };
 }
 
-/** Issue 9's targets. Ratios are against the baseline of the same run, same generator settings. */
+/**
+ * Issue 20's targets. Ratios are against the same scenario's ceiling (raw Bun.serve sending the
+ * API's response byte for byte), measured right after it; peer ratios against the peer's /me run,
+ * paired with one of the API's.
+ */
 export interface Targets {
   minRequestsPerSec: number;
   minRatio: Record<string, number>;
+  /** The API's /me over each peer's. */
+  minPeerRatio: number;
   maxP99Ms: Record<string, number>;
   maxRssMb: number;
   maxSoakGrowth: number;
@@ -32,8 +57,9 @@ export interface Targets {
 
 export const targets: Targets = {
   minRequestsPerSec: 1000,
-  minRatio: { "me-jwt": 0.5, "me-api-key": 0.45, "prospects-list": 0.15 },
-  maxP99Ms: { "me-jwt": 10, "me-api-key": 10 },
+  minRatio: { "me-jwt": 0.5, "me-api-key": 0.5, "prospects-list": 0.2 },
+  minPeerRatio: 2.5,
+  maxP99Ms: { "me-jwt": 5, "me-api-key": 5 },
   maxRssMb: 150,
   maxSoakGrowth: 0.1,
 };
@@ -49,7 +75,12 @@ export interface Check {
  * Every target that applies to what was measured. An unavailable scenario has no checks (its
  * route does not exist yet); a failed one is a failed check.
  */
-export function checkTargets(outcomes: ScenarioOutcome[], memory: MemoryFacts, goal: Targets = targets): Check[] {
+export function checkTargets(
+  outcomes: ScenarioOutcome[],
+  memory: MemoryFacts,
+  goal: Targets = targets,
+  peerOutcomes: PeerOutcome[] = [],
+): Check[] {
   const checks: Check[] = [];
   for (const outcome of outcomes) {
     if (outcome.status === "unavailable") continue;
@@ -68,7 +99,7 @@ export function checkTargets(outcomes: ScenarioOutcome[], memory: MemoryFacts, g
     });
     const minRatio = goal.minRatio[id];
     if (minRatio !== undefined) {
-      checks.push(atLeast(`${id} ratio to baseline`, outcome.ratio ?? 0, minRatio, (v) => v.toFixed(2)));
+      checks.push(atLeast(`${id} ratio to its ceiling`, outcome.ratio ?? 0, minRatio, (v) => v.toFixed(2)));
     }
     const maxP99 = goal.maxP99Ms[id];
     if (maxP99 !== undefined) {
@@ -79,6 +110,18 @@ export function checkTargets(outcomes: ScenarioOutcome[], memory: MemoryFacts, g
         expected: `≤ ${maxP99} ms`,
       });
     }
+  }
+  for (const peer of peerOutcomes) {
+    if (peer.status !== "measured") {
+      checks.push({
+        name: `peer ${peer.id} measured`,
+        passed: false,
+        actual: peer.note ?? "failed",
+        expected: "a result",
+      });
+      continue;
+    }
+    checks.push(atLeast(`me-jwt over peer ${peer.id}`, peer.ratio ?? 0, goal.minPeerRatio, (v) => `${v.toFixed(2)}×`));
   }
   if (memory.endRssMb !== undefined) {
     checks.push({

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { LoadResult } from "../../bench/load-spec";
 import { textTable } from "../../bench/report";
-import { checkTargets, type ScenarioOutcome } from "../../bench/targets";
+import { checkTargets, type PeerOutcome, type ScenarioOutcome } from "../../bench/targets";
 
 function measured(id: string, requestsPerSec: number, ratio: number, extra: Partial<LoadResult> = {}): ScenarioOutcome {
   return {
@@ -27,35 +27,57 @@ function measured(id: string, requestsPerSec: number, ratio: number, extra: Part
   };
 }
 
-const failedNames = (outcomes: ScenarioOutcome[], memory = {}) =>
-  checkTargets(outcomes, memory)
+const failedNames = (outcomes: ScenarioOutcome[], memory = {}, peers: PeerOutcome[] = []) =>
+  checkTargets(outcomes, memory, undefined, peers)
     .filter((c) => !c.passed)
     .map((c) => c.name);
 
+const peer = (id: string, ratio: number): PeerOutcome => ({
+  id,
+  title: id,
+  status: "measured",
+  ratio,
+  result: measured(id, 10_000, 1).result,
+  api: measured("me-jwt", 10_000 * ratio, 1).result,
+});
+
 describe("bench target checks", () => {
-  test("pass when every scenario meets issue 9's numbers", () => {
+  test("pass when every scenario meets issue 20's numbers", () => {
     const outcomes = [
       measured("me-jwt", 30_000, 0.51),
-      measured("me-api-key", 28_000, 0.46),
+      measured("me-api-key", 28_000, 0.5),
+      measured("prospects-list", 5000, 0.2),
       measured("search", 1500, 0.03),
     ];
-    expect(failedNames(outcomes, { endRssMb: 120, soak: { firstHalfMb: 120, secondHalfMb: 130 } })).toEqual([]);
+    const peers = [peer("elysia", 2.6), peer("fastify", 4)];
+    expect(failedNames(outcomes, { endRssMb: 120, soak: { firstHalfMb: 120, secondHalfMb: 130 } }, peers)).toEqual([]);
   });
 
-  test("fail on a low ratio, a slow p99, non-2xx answers, too few req/s, too much memory or growth", () => {
+  test("fail on a low ratio to the ceiling, a p99 over 5 ms, non-2xx answers, too few req/s, too much memory or growth", () => {
     const outcomes = [
-      measured("me-jwt", 20_000, 0.49, { latencyP99Ms: 11 }),
-      measured("prospects-list", 900, 0.14, { non2xx: 3 }),
+      measured("me-jwt", 20_000, 0.49, { latencyP99Ms: 5.1 }),
+      measured("me-api-key", 20_000, 0.49),
+      measured("prospects-list", 900, 0.19, { non2xx: 3 }),
     ];
     expect(failedNames(outcomes, { endRssMb: 151, soak: { firstHalfMb: 100, secondHalfMb: 111 } })).toEqual([
-      "me-jwt ratio to baseline",
+      "me-jwt ratio to its ceiling",
       "me-jwt p99",
+      "me-api-key ratio to its ceiling",
       "prospects-list req/s",
       "prospects-list non-2xx, errors, timeouts",
-      "prospects-list ratio to baseline",
+      "prospects-list ratio to its ceiling",
       "server RSS at the end",
       "soak RSS growth, second half over first",
     ]);
+  });
+
+  test("fail when /me is not 2.5 times any peer, or a peer could not be measured", () => {
+    const peers: PeerOutcome[] = [
+      peer("elysia", 2.49),
+      peer("hono", 3),
+      { id: "fastify", title: "fastify", status: "failed", note: "npm ci failed" },
+    ];
+    expect(failedNames([], {}, peers)).toEqual(["me-jwt over peer elysia", "peer fastify measured"]);
   });
 
   test("skip a scenario whose route is not built yet, and fail one that could not be measured", () => {
@@ -73,8 +95,10 @@ describe("bench target checks", () => {
       measured("me-jwt", 31_234.4, 0.512),
       { id: "search", title: "GET /api/v1/search", status: "unavailable" },
     ]).split("\n");
-    expect(table[0]).toMatch(/^scenario\s+req\/s\s+p50 ms\s+p99 ms\s+non-2xx\s+vs baseline\s+server CPU µs\/req$/);
-    expect(table[2]).toMatch(/^GET \/me-jwt\s+31,234\s+1\s+4\s+0\s+0\.51\s*$/);
+    expect(table[0]).toMatch(
+      /^scenario\s+req\/s\s+p50 ms\s+p99 ms\s+non-2xx\s+ceiling req\/s\s+vs ceiling\s+vs baseline\s+server CPU µs\/req\s+generator CPU %$/,
+    );
+    expect(table[2]).toMatch(/^GET \/me-jwt\s+31,234\s+1\.00\s+4\.00\s+0\s+0\.51\s*$/);
     expect(table[3]).toMatch(/^GET \/api\/v1\/search\s+not available yet\s*$/);
   });
 });
