@@ -10,7 +10,7 @@ import { createEmailWorker } from "./mail/worker";
 import { createKeyUseTracker } from "./modules/api-keys/last-used";
 import { createApiKeyRepository } from "./modules/api-keys/repository";
 import { createRevocationBus } from "./modules/auth/revocation-bus";
-import { informational } from "./modules/health";
+import { evaluateReadiness, informational, type ReadinessCheck } from "./modules/health";
 import { createUsageRepository } from "./modules/usage/repository";
 import { accessLog, type ResponseObserver } from "./observability/access-log";
 import { createErrorTracker } from "./observability/error-tracker";
@@ -68,14 +68,24 @@ export async function buildDependencies(config: Config, logger: Logger): Promise
     ? createUsageRecorder({ insert: createUsageRepository(db).insertMany, settings: config.usage, logger })
     : undefined;
   if (usage) observers.push(usage.observe);
-  const metrics = createMetrics({ rateLimitStore: () => limiter.storeState(), usage: usage?.stats });
+  const lifecycle = { shuttingDown: false };
+  const readiness: Record<string, ReadinessCheck> = {
+    database: () => db.ping(800),
+    redis: redis && redisReadiness(redis, limiter),
+    smtp: mailer?.kind === "smtp" ? informational(smtpReadiness(mailer)) : undefined,
+  };
+  const metrics = createMetrics({
+    rateLimitStore: () => limiter.storeState(),
+    usage: usage?.stats,
+    readiness: () => evaluateReadiness(readiness, lifecycle),
+  });
   observers.push(metrics.observe);
 
   return {
     app: {
       config,
       logger,
-      lifecycle: { shuttingDown: false },
+      lifecycle,
       db,
       bus,
       keyUse,
@@ -85,11 +95,7 @@ export async function buildDependencies(config: Config, logger: Logger): Promise
       metrics,
       onServerError: errors.capture,
       errorMappers: [mapDatabaseError],
-      readiness: {
-        database: () => db.ping(800),
-        redis: redis && redisReadiness(redis, limiter),
-        smtp: mailer?.kind === "smtp" ? informational(smtpReadiness(mailer)) : undefined,
-      },
+      readiness,
     },
     databaseKind: db.dialect,
     cleanup: [

@@ -9,6 +9,8 @@ export interface MetricSources {
   rateLimitStore?: () => "redis" | "memory";
   /** The usage recorder's counts: recorder.stats(). */
   usage?: () => UsageStats;
+  /** What /health/ready would answer: evaluateReadiness(checks, lifecycle). */
+  readiness?: () => Promise<{ ready: boolean; checks: Record<string, "healthy" | "unhealthy" | "disabled"> }>;
 }
 
 export interface MetricsOptions extends MetricSources {
@@ -55,7 +57,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 }
 
 function registerSources(registry: Registry, sources: MetricSources): void {
-  const { rateLimitStore, usage } = sources;
+  const { rateLimitStore, usage, readiness } = sources;
+  if (readiness) registerReadiness(registry, readiness);
   if (rateLimitStore) {
     new Gauge({
       name: "rate_limit_store_fallback",
@@ -90,4 +93,41 @@ function registerSources(registry: Registry, sources: MetricSources): void {
     mirror("usage_rows_dropped_total", "api_usage rows dropped because the buffer was full", (s) => s.dropped);
     mirror("usage_insert_failures_total", "api_usage inserts that failed and were retried", (s) => s.failedInserts);
   }
+}
+
+/**
+ * health_ready and health_check_healthy, evaluated at each scrape so that an alert needs no
+ * probe of /health/ready (systemd and PM2 deployments have none). The checks are cheap (a ping
+ * each, SMTP's remembered for 30 s) and bounded by the health module's deadline; one evaluation
+ * serves both gauges, whichever of them prom-client collects first.
+ */
+function registerReadiness(registry: Registry, readiness: NonNullable<MetricSources["readiness"]>): void {
+  let current: ReturnType<typeof readiness> | undefined;
+  const evaluate = () => {
+    current ??= readiness().finally(() => {
+      current = undefined;
+    });
+    return current;
+  };
+  new Gauge({
+    name: "health_ready",
+    help: "1 while GET /health/ready would answer 200 (dependencies answer, not shutting down), 0 otherwise",
+    registers: [registry],
+    async collect() {
+      this.set((await evaluate()).ready ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "health_check_healthy",
+    help: "1 while a readiness check passes, 0 while it fails; checks not configured are absent",
+    labelNames: ["check"] as const,
+    registers: [registry],
+    async collect() {
+      const { checks } = await evaluate();
+      this.reset();
+      for (const [check, result] of Object.entries(checks)) {
+        if (result !== "disabled") this.set({ check }, result === "healthy" ? 1 : 0);
+      }
+    },
+  });
 }

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { evaluateReadiness, informational } from "../../src/modules/health";
 import { createMetrics, type MetricsOptions } from "../../src/observability/metrics";
 import type { UsageStats } from "../../src/observability/usage-recorder";
 import { buildTestApp, expectErrorEnvelope } from "../helpers/app";
@@ -115,6 +116,26 @@ describe("/metrics", () => {
     expect(sampleValue(await scrape(), "rate_limit_store_fallback")).toBe(0);
     store = "memory";
     expect(sampleValue(await scrape(), "rate_limit_store_fallback")).toBe(1);
+  });
+
+  test("reports a failing readiness check as not ready and names it, evaluating the checks once per scrape", async () => {
+    let pings = 0;
+    const checks = {
+      database: async () => {
+        pings += 1;
+        throw new Error("connection refused");
+      },
+      smtp: informational(async () => {}),
+      redis: undefined,
+    };
+    const lifecycle = { shuttingDown: false };
+    const { scrape } = metricsApp({ metrics: { readiness: () => evaluateReadiness(checks, lifecycle) } });
+    const families = await scrape();
+    expect(sampleValue(families, "health_ready")).toBe(0);
+    expect(sampleValue(families, "health_check_healthy", { check: "database" })).toBe(0);
+    expect(sampleValue(families, "health_check_healthy", { check: "smtp" })).toBe(1);
+    expect(sampleValue(families, "health_check_healthy", { check: "redis" })).toBeUndefined();
+    expect(pings).toBe(1);
   });
 
   test("reports the usage buffer, rows written, dropped and failed inserts", async () => {

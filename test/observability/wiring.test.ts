@@ -79,6 +79,21 @@ describe("observability as buildDependencies wires it", () => {
     expect(await usageRows()).toBe(0);
   });
 
+  test("reports readiness as /health/ready answers it, and not ready once shutting down", async () => {
+    const { app, deps, shutdown } = await start({});
+    const scrape = async () => parsePrometheusText(await (await app.handle(jsonRequest("GET", "/metrics"))).text());
+    let families = await scrape();
+    expect(sampleValue(families, "health_ready")).toBe(1);
+    expect(sampleValue(families, "health_check_healthy", { check: "database" })).toBe(1);
+    // No REDIS_URL: the check is disabled and has no series.
+    expect(families.get("health_check_healthy")?.samples.map((sample) => sample.labels.check)).toEqual(["database"]);
+    deps.app.lifecycle.shuttingDown = true;
+    families = await scrape();
+    expect(sampleValue(families, "health_ready")).toBe(0);
+    expect((await app.handle(jsonRequest("GET", "/health/ready"))).status).toBe(503);
+    await shutdown();
+  });
+
   test("reports the rate-limit store: in memory without REDIS_URL", async () => {
     const { app, shutdown } = await start({});
     const families = parsePrometheusText(await (await app.handle(jsonRequest("GET", "/metrics"))).text());

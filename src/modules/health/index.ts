@@ -43,21 +43,31 @@ export function healthRoutes(checks: Record<string, ReadinessCheck>, lifecycle: 
       "/health/ready",
       async ({ set }) => {
         Object.assign(set.headers, noStore);
-        const names = Object.keys(checks);
-        const results = await Promise.all(names.map((name) => runCheck(checks[name])));
-        const entries = Object.fromEntries(names.map((name, i) => [name, results[i] as CheckResult]));
-        const unhealthy = names.some((name, i) => results[i] === "unhealthy" && !checks[name]?.informational);
-        const ready = !unhealthy && !lifecycle.shuttingDown;
+        const { ready, status, checks: entries } = await evaluateReadiness(checks, lifecycle);
         if (!ready) set.status = 503;
-        return {
-          success: ready,
-          status: lifecycle.shuttingDown ? "shutting_down" : ready ? "ready" : "not_ready",
-          timestamp: new Date().toISOString(),
-          checks: entries,
-        };
+        return { success: ready, status, timestamp: new Date().toISOString(), checks: entries };
       },
       { detail: { tags: ["health"], summary: "Readiness: dependencies answer and the server is not draining" } },
     );
+}
+
+export interface Readiness {
+  ready: boolean;
+  status: "ready" | "not_ready" | "shutting_down";
+  checks: Record<string, CheckResult>;
+}
+
+/** What /health/ready answers; /metrics reads it too (health_ready), so both always agree. */
+export async function evaluateReadiness(
+  checks: Record<string, ReadinessCheck>,
+  lifecycle: Lifecycle,
+): Promise<Readiness> {
+  const names = Object.keys(checks);
+  const results = await Promise.all(names.map((name) => runCheck(checks[name])));
+  const entries = Object.fromEntries(names.map((name, i) => [name, results[i] as CheckResult]));
+  const unhealthy = names.some((name, i) => results[i] === "unhealthy" && !checks[name]?.informational);
+  const ready = !unhealthy && !lifecycle.shuttingDown;
+  return { ready, status: lifecycle.shuttingDown ? "shutting_down" : ready ? "ready" : "not_ready", checks: entries };
 }
 
 async function runCheck(check: ReadinessCheck): Promise<CheckResult> {
