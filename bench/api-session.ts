@@ -17,6 +17,7 @@ export function apiEnvironment(input: {
     RATE_LIMIT_PREFIX: `bench:${input.stamp}:`,
     JWT_SECRET: randomSecret(),
     JWT_REFRESH_SECRET: randomSecret(),
+    METRICS_TOKEN: randomSecret(),
     ACCESS_TOKEN_TTL: "2h",
     LOG_FORMAT: "combined",
     USAGE_TRACKING: "true",

@@ -144,7 +144,7 @@ export function loadConfig(env: Env = process.env): Config {
       flushIntervalMs: read.int("USAGE_FLUSH_INTERVAL_MS", 1000, 10),
       batchSize: read.int("USAGE_BATCH_SIZE", 500, 1),
     },
-    metricsToken: read.string("METRICS_TOKEN"),
+    metricsToken: readMetricsToken(read, production),
     smtp: {
       url: read.url("SMTP_URL", ["smtp:", "smtps:"]),
       from: read.string("EMAIL_FROM") ?? "Revenue API <no-reply@localhost>",
@@ -160,6 +160,15 @@ export function loadConfig(env: Env = process.env): Config {
       minBytes: read.int("COMPRESSION_MIN_BYTES", 1024, 0),
     },
   };
+}
+
+/** /metrics shares the public port: in production it is never open (docs/decisions.md). */
+function readMetricsToken(read: Reader, production: boolean): string | undefined {
+  const token = read.string("METRICS_TOKEN");
+  if (!production) return token;
+  if (!token) throw new ConfigError("METRICS_TOKEN", "is required in production (the bearer token /metrics asks for)");
+  if (token.length < 32) throw new ConfigError("METRICS_TOKEN", "must be at least 32 characters in production");
+  return token;
 }
 
 function readJwt(read: Reader, production: boolean): Config["jwt"] {

@@ -2,7 +2,12 @@ import { describe, expect, test } from "bun:test";
 import { ConfigError, loadConfig } from "../src/config";
 
 const secret = "s".repeat(32);
-const production = { NODE_ENV: "production", JWT_SECRET: "a".repeat(40), JWT_REFRESH_SECRET: "b".repeat(40) };
+const production = {
+  NODE_ENV: "production",
+  JWT_SECRET: "a".repeat(40),
+  JWT_REFRESH_SECRET: "b".repeat(40),
+  METRICS_TOKEN: "m".repeat(32),
+};
 
 function configError(env: Record<string, string>): ConfigError {
   try {
@@ -17,6 +22,8 @@ function configError(env: Record<string, string>): ConfigError {
 describe("configuration", () => {
   test.each([
     ["no JWT_SECRET in production", { NODE_ENV: "production", JWT_REFRESH_SECRET: secret }, "JWT_SECRET"],
+    ["no METRICS_TOKEN in production", { ...production, METRICS_TOKEN: "" }, "METRICS_TOKEN"],
+    ["a METRICS_TOKEN under 32 characters in production", { ...production, METRICS_TOKEN: "x".repeat(31) }, "METRICS_TOKEN"],
     ["no JWT_REFRESH_SECRET in production", { NODE_ENV: "production", JWT_SECRET: secret }, "JWT_REFRESH_SECRET"],
     ["a JWT_SECRET under 32 characters", { ...production, JWT_SECRET: "short-secret" }, "JWT_SECRET"],
     [

@@ -96,6 +96,7 @@ describe("the build the image runs", () => {
       ...database,
       JWT_SECRET: "a".repeat(32),
       JWT_REFRESH_SECRET: "b".repeat(32),
+      METRICS_TOKEN: "m".repeat(32),
       // The delay is for load balancers; nothing watches this process.
       SHUTDOWN_DELAY_MS: "0",
     });

@@ -110,7 +110,7 @@ describe("k8s manifests", () => {
   });
 
   test("the Deployment reads every secret setting from the Secret and the example holds placeholders only", () => {
-    const names = ["DATABASE_URL", "REDIS_URL", "JWT_SECRET", "JWT_REFRESH_SECRET", "SENTRY_DSN"];
+    const names = ["DATABASE_URL", "REDIS_URL", "JWT_SECRET", "JWT_REFRESH_SECRET", "METRICS_TOKEN", "SENTRY_DSN"];
     expect(Object.keys(secret.stringData ?? {}).sort()).toEqual([...names].sort());
     expect(secret.data).toBeUndefined();
     for (const value of Object.values(secret.stringData ?? {})) expect(value).toContain("CHANGE_ME");

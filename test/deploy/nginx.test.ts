@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { App } from "../../src/app";
+import { createMetrics } from "../../src/observability/metrics";
+import { buildTestApp } from "../helpers/app";
+import { rawRequest } from "../helpers/raw-http";
 import { freePort, makeTempDir, readRepoFile, removeDir, requireToolUnlessLocal } from "./support";
 
 const nginx = requireToolUnlessLocal("nginx");
@@ -76,6 +80,29 @@ function nginxArgs(sandbox: Sandbox, main: string): string[] {
   return [nginx.path ?? "nginx", "-p", `${sandbox.dir}/`, "-e", `${sandbox.dir}/error.log`, "-c", main];
 }
 
+/** nginx as a foreground child on the sandbox's config, once it answers on its HTTP port. */
+async function startNginx(sandbox: Sandbox, upstreamPorts: number[]): Promise<void> {
+  const main = writeMainConfig(sandbox, sandboxSite(sandbox, upstreamPorts));
+  sandbox.nginx = Bun.spawn([...nginxArgs(sandbox, main), "-g", "daemon off;"], { stderr: "pipe" });
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    const up = await fetch(`http://127.0.0.1:${sandbox.httpPort}/`, { redirect: "manual" }).catch(() => null);
+    if (up) return;
+    await Bun.sleep(50);
+  }
+  throw new Error(`nginx did not start: ${await new Response(sandbox.nginx.stderr as ReadableStream).text()}`);
+}
+
+async function stopNginx(sandbox: Sandbox): Promise<void> {
+  sandbox.nginx?.kill("SIGTERM");
+  await sandbox.nginx?.exited;
+  removeDir(sandbox.dir);
+}
+
+function newSandbox(): Sandbox {
+  return { dir: makeTempDir("nginx"), httpPort: freePort(), httpsPort: freePort(), seen: [], backends: [] };
+}
+
 function requireTools(): void {
   if (!nginx.path)
     throw new Error("nginx is not installed; CI is set, so this is a failure (apt-get install nginx-light)");
@@ -83,13 +110,7 @@ function requireTools(): void {
 }
 
 describe.skipIf(skip)("nginx site", () => {
-  const sandbox: Sandbox = {
-    dir: makeTempDir("nginx"),
-    httpPort: freePort(),
-    httpsPort: freePort(),
-    seen: [],
-    backends: [],
-  };
+  const sandbox = newSandbox();
 
   beforeAll(async () => {
     requireTools();
@@ -106,26 +127,15 @@ describe.skipIf(skip)("nginx site", () => {
         },
       }),
     );
-    const site = sandboxSite(
+    await startNginx(
       sandbox,
       sandbox.backends.map((b) => b.port ?? 0),
     );
-    const main = writeMainConfig(sandbox, site);
-    sandbox.nginx = Bun.spawn([...nginxArgs(sandbox, main), "-g", "daemon off;"], { stderr: "pipe" });
-    const deadline = Date.now() + 5000;
-    while (Date.now() < deadline) {
-      const up = await fetch(`http://127.0.0.1:${sandbox.httpPort}/`, { redirect: "manual" }).catch(() => null);
-      if (up) return;
-      await Bun.sleep(50);
-    }
-    throw new Error(`nginx did not start: ${await new Response(sandbox.nginx.stderr as ReadableStream).text()}`);
   });
 
   afterAll(async () => {
-    sandbox.nginx?.kill("SIGTERM");
-    await sandbox.nginx?.exited;
+    await stopNginx(sandbox);
     for (const backend of sandbox.backends) backend.stop(true);
-    removeDir(sandbox.dir);
   });
 
   const https = (path: string, init: RequestInit = {}) =>
@@ -158,8 +168,20 @@ describe.skipIf(skip)("nginx site", () => {
     expect(forwarded?.headers.get("x-forwarded-for")).toBe("203.0.113.9, 127.0.0.1");
     expect(forwarded?.headers.get("x-real-ip")).toBe("127.0.0.1");
     expect(forwarded?.headers.get("x-forwarded-proto")).toBe("https");
-    expect(forwarded?.headers.get("host")).toBe("127.0.0.1");
+    expect(forwarded?.headers.get("host")).toBe("api.airevenueorc.com");
   });
+
+  test.each(["a", "ab", "api", "[::1]", "a:1"])(
+    "the API gets the site's own Host whatever the client sent (%s)",
+    async (host) => {
+      sandbox.seen.length = 0;
+      const response = await rawRequest(sandbox.httpsPort, `GET /api/v1/me HTTP/1.1\r\nHost: ${host}`, "", {
+        tls: true,
+      });
+      expect(response.status).toBe(200);
+      expect(sandbox.seen.map((s) => s.headers.get("host"))).toEqual(["api.airevenueorc.com"]);
+    },
+  );
 
   test("API requests are spread over all four upstream processes on reused connections", async () => {
     sandbox.seen.length = 0;
@@ -175,5 +197,61 @@ describe.skipIf(skip)("nginx site", () => {
     const response = await https("/api/v1/prospects", { method: "POST", body: "x".repeat(1024 * 1024 + 1) });
     expect(response.status).toBe(413);
     expect(sandbox.seen).toEqual([]);
+  });
+});
+
+describe.skipIf(skip)("nginx in front of the API never serves /metrics", () => {
+  const sandbox = newSandbox();
+  let api: App;
+
+  beforeAll(async () => {
+    requireTools();
+    // The real app with /metrics open (no token), so that anything nginx let through would show.
+    const metrics = createMetrics();
+    api = buildTestApp({ deps: { metrics, observers: [metrics.observe] } }).app;
+    api.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = api.server?.port ?? 0;
+    const direct = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect(await direct.text()).toContain("# TYPE");
+    await startNginx(sandbox, [port, port, port, port]);
+  });
+
+  afterAll(async () => {
+    await stopNginx(sandbox);
+    await api.stop(true);
+  });
+
+  test.each([
+    ["/metrics", "api.airevenueorc.com"],
+    ["/x/metrics", "a"],
+    ["/zz/metrics", "api"],
+    ["/METRICS", "api.airevenueorc.com"],
+    ["/Metrics", "a"],
+    ["//metrics", "api.airevenueorc.com"],
+    ["/metrics/", "api.airevenueorc.com"],
+    ["/metrics?format=text", "api.airevenueorc.com"],
+    ["/%2Fmetrics", "api.airevenueorc.com"],
+    ["/%2fmetrics", "a"],
+    ["/%6Detrics", "api.airevenueorc.com"],
+    ["/metrics%2F", "api.airevenueorc.com"],
+    ["/x/../metrics", "a"],
+    ["/x/%2E%2E/metrics", "a"],
+    ["/./metrics", "api.airevenueorc.com"],
+    ["/metrics;x", "api.airevenueorc.com"],
+    ["/health/../metrics", "ab"],
+  ])("GET %s with Host %s gets no metrics", async (path, host) => {
+    const response = await rawRequest(sandbox.httpsPort, `GET ${path} HTTP/1.1\r\nHost: ${host}`, "", { tls: true });
+    expect(response.body).not.toContain("# TYPE");
+    expect(response.body).not.toContain("http_requests_total");
+    expect([400, 404]).toContain(response.status);
+    if (response.status === 404) expect(JSON.parse(response.body)).toMatchObject({ success: false, error: "NotFound" });
+  });
+
+  test("the API itself still answers through nginx, with its JSON 404 for unknown paths", async () => {
+    const health = await rawRequest(sandbox.httpsPort, "GET /health HTTP/1.1\r\nHost: a", "", { tls: true });
+    expect(health.status).toBe(200);
+    const unknown = await rawRequest(sandbox.httpsPort, "GET /zz/health HTTP/1.1\r\nHost: a", "", { tls: true });
+    expect(unknown.status).toBe(404);
+    expect(JSON.parse(unknown.body)).toMatchObject({ success: false, error: "NotFound", path: "/zz/health" });
   });
 });

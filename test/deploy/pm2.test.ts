@@ -40,6 +40,7 @@ function appEnv(appDir: string): Record<string, string> {
     DATABASE_URL: `sqlite://${appDir}/app.db`,
     JWT_SECRET: "a".repeat(32),
     JWT_REFRESH_SECRET: "b".repeat(32),
+    METRICS_TOKEN: "m".repeat(32),
     // The delay is for load balancers; nothing watches these processes.
     SHUTDOWN_DELAY_MS: "0",
   };

@@ -211,7 +211,12 @@ describe("the transport a configuration gets", () => {
     expect(createMailer(testConfig(), createMemoryLogger())).toBeUndefined();
     expect(
       createMailer(
-        testConfig({ NODE_ENV: "production", JWT_SECRET: "a".repeat(32), JWT_REFRESH_SECRET: "b".repeat(32) }),
+        testConfig({
+          NODE_ENV: "production",
+          JWT_SECRET: "a".repeat(32),
+          JWT_REFRESH_SECRET: "b".repeat(32),
+          METRICS_TOKEN: "m".repeat(32),
+        }),
         createMemoryLogger(),
       ),
     ).toBeUndefined();

@@ -1,4 +1,5 @@
 import { connect } from "node:net";
+import { connect as connectTls } from "node:tls";
 
 export interface RawResponse {
   status: number;
@@ -11,9 +12,18 @@ export interface RawResponse {
  * (the Host header, repeated headers, the request target). `head` is the request line and headers
  * without the final blank line; `Connection: close` is added so the response ends with the socket.
  */
-export function rawRequest(port: number, head: string, body = "", timeoutMs = 5000): Promise<RawResponse> {
+export function rawRequest(
+  port: number,
+  head: string,
+  body = "",
+  options: { timeoutMs?: number; tls?: boolean } = {},
+): Promise<RawResponse> {
+  const timeoutMs = options.timeoutMs ?? 5000;
   return new Promise((resolve, reject) => {
-    const socket = connect(port, "127.0.0.1");
+    // TLS with any certificate: the tests' own throwaway ones.
+    const socket = options.tls
+      ? connectTls({ port, host: "127.0.0.1", rejectUnauthorized: false })
+      : connect(port, "127.0.0.1");
     const chunks: Buffer[] = [];
     const timer = setTimeout(() => {
       socket.destroy();

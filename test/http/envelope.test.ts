@@ -7,6 +7,7 @@ import { buildTestApp, expectErrorEnvelope } from "../helpers/app";
 const productionSecrets = {
   JWT_SECRET: "a".repeat(40),
   JWT_REFRESH_SECRET: "b".repeat(40),
+  METRICS_TOKEN: "m".repeat(40),
 };
 
 /** The app as createApp builds it, plus routes registered afterwards, as feature modules will be. */

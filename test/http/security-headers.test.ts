@@ -118,7 +118,12 @@ describe("CORS in development without ALLOWED_ORIGINS", () => {
 describe("CORS in production without ALLOWED_ORIGINS", () => {
   test("allows no cross-origin caller, not even localhost", async () => {
     const { request } = buildTestApp({
-      env: { NODE_ENV: "production", JWT_SECRET: "a".repeat(40), JWT_REFRESH_SECRET: "b".repeat(40) },
+      env: {
+        NODE_ENV: "production",
+        JWT_SECRET: "a".repeat(40),
+        JWT_REFRESH_SECRET: "b".repeat(40),
+        METRICS_TOKEN: "m".repeat(40),
+      },
     });
     const response = await request("/health", { headers: { origin: "http://localhost:5173" } });
     expect(response.headers.has("access-control-allow-origin")).toBe(false);

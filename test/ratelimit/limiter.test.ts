@@ -182,6 +182,7 @@ describe("rate limiter without Redis", () => {
       NODE_ENV: "production",
       JWT_SECRET: "a".repeat(32),
       JWT_REFRESH_SECRET: "b".repeat(32),
+      METRICS_TOKEN: "m".repeat(32),
     });
     const limiter = createRateLimiter({ config: production, logger });
     expect(logger.lines).toEqual([

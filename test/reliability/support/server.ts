@@ -5,6 +5,7 @@ export const productionEnv: Record<string, string> = {
   NODE_ENV: "production",
   JWT_SECRET: "reliability-access-secret-0123456789abcdef",
   JWT_REFRESH_SECRET: "reliability-refresh-secret-0123456789abcdef",
+  METRICS_TOKEN: "reliability-metrics-token-0123456789abcdef",
   // Load comes from one address: the general limit must not be what the scenario measures.
   RATE_LIMIT_MAX: "10000000",
   USAGE_TRACKING: "true",
