@@ -17,6 +17,7 @@ function drainSeconds(settings: Record<string, string | undefined> = {}): number
     NODE_ENV: "production",
     JWT_SECRET: "a".repeat(40),
     JWT_REFRESH_SECRET: "b".repeat(40),
+    METRICS_TOKEN: "m".repeat(40),
     ...settings,
   });
   return (config.shutdownDelayMs + config.shutdownTimeoutMs) / 1000;

@@ -5,7 +5,7 @@ import { buildTestApp, expectErrorEnvelope, testConfig } from "../helpers/app";
 import { createTestDatabase, type TestDatabase } from "../helpers/database";
 import { cheapHashEnv, jsonRequest, type SeededOrganization, seedOrganization } from "../helpers/fixtures";
 
-const secrets = { JWT_SECRET: "a".repeat(40), JWT_REFRESH_SECRET: "b".repeat(40) };
+const secrets = { JWT_SECRET: "a".repeat(40), JWT_REFRESH_SECRET: "b".repeat(40), METRICS_TOKEN: "m".repeat(40) };
 
 /** The real app under NODE_ENV=<env>, on the in-memory limiter with that environment's default limits. */
 function appIn(env: Record<string, string>) {
