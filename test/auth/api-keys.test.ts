@@ -32,7 +32,19 @@ describe.each(dialects)("API keys on %s", (dialect) => {
     expect(text).not.toContain(new Bun.CryptoHasher("sha256").update(created.key).digest("hex"));
     const body = JSON.parse(text);
     const entry = body.data.find((k: { id: string }) => k.id === created.id);
-    expect(Object.keys(entry).sort()).toEqual(["createdAt", "expiresAt", "id", "lastUsedAt", "name", "prefix", "role"]);
+    expect(Object.keys(entry).sort()).toEqual([
+      "createdAt",
+      "createdBy",
+      "effectiveRole",
+      "expiresAt",
+      "id",
+      "lastUsedAt",
+      "name",
+      "prefix",
+      "role",
+    ]);
+    expect(entry.createdBy).toEqual({ id: suite.org.admin.id, email: suite.org.admin.email });
+    expect(entry.effectiveRole).toBe("user");
     expect(body.meta).toEqual({ limit: 20, nextCursor: null, hasMore: false });
   });
 
@@ -92,11 +104,96 @@ describe.each(dialects)("API keys on %s", (dialect) => {
     expect(body.errors).toEqual({ expiresAt: ["Expires at must be in the future"] });
   });
 
-  test("a key cannot have a higher role than its creator", async () => {
-    const userToken = (await login(suite.app, suite.org.user)).accessToken;
-    // Users cannot manage keys at all; an admin-role key made by an admin is fine.
-    await expectErrorEnvelope(await createKey({ name: "x", role: "user" }, userToken), 403, "Forbidden");
-    expect((await createKey({ name: "admin key", role: "admin" })).status).toBe(201);
+  describe("a key never acts above its creator's current role", () => {
+    const users = (authorization: string) =>
+      suite.app.handle(new Request("http://localhost/api/v1/users", { headers: { authorization } }));
+    const patchUser = (id: string, body: Record<string, unknown>) =>
+      suite.app.handle(jsonRequest("PATCH", `/api/v1/users/${id}`, body, bearer(adminToken)));
+    const listedKey = async (id: string) => {
+      const listed = await suite.app.handle(
+        new Request("http://localhost/api/v1/api-keys?limit=100", { headers: bearer(adminToken) }),
+      );
+      return (await bodyOf(listed)).data.find((k: { id: string }) => k.id === id);
+    };
+    /** A second admin (the seeded one must stay: the last admin cannot be demoted) and an admin key of theirs. */
+    const adminKeyOfNewAdmin = async (email: string) => {
+      const made = await suite.app.handle(
+        jsonRequest(
+          "POST",
+          "/api/v1/users",
+          { email, password: "long enough password", role: "admin" },
+          bearer(adminToken),
+        ),
+      );
+      expect(made.status).toBe(201);
+      const creator = (await bodyOf(made)).data;
+      const token = (await login(suite.app, { email, password: "long enough password" })).accessToken;
+      const key = (await bodyOf(await createKey({ name: `admin key of ${email}`, role: "admin" }, token))).data;
+      expect(key.effectiveRole).toBe("admin");
+      expect(key.createdBy).toEqual({ id: creator.id, email });
+      return { creator, key };
+    };
+
+    test("an admin key of a creator demoted to user acts as user at once: no users list, no new admin", async () => {
+      const { creator, key } = await adminKeyOfNewAdmin(`demoted-${dialect}@keys.example.com`);
+      expect((await users(`ApiKey ${key.key}`)).status).toBe(200);
+      expect((await patchUser(creator.id, { role: "user" })).status).toBe(200);
+
+      await expectErrorEnvelope(await users(`ApiKey ${key.key}`), 403, "Forbidden");
+      const escalate = await suite.app.handle(
+        jsonRequest(
+          "POST",
+          "/api/v1/users",
+          { email: `new-admin-${dialect}@keys.example.com`, password: "long enough password", role: "admin" },
+          { authorization: `ApiKey ${key.key}` },
+        ),
+      );
+      await expectErrorEnvelope(escalate, 403, "Forbidden");
+      expect((await bodyOf(await me(`ApiKey ${key.key}`))).data.apiKey.role).toBe("user");
+      expect(await listedKey(key.id)).toMatchObject({ role: "admin", effectiveRole: "user" });
+
+      // Demoted further to viewer, the key cannot write; promoted back, it is an admin key again.
+      expect((await patchUser(creator.id, { role: "viewer" })).status).toBe(200);
+      const write = await suite.app.handle(
+        jsonRequest(
+          "POST",
+          "/api/v1/prospects",
+          { email: `p-${dialect}@x.example.com` },
+          { authorization: `ApiKey ${key.key}` },
+        ),
+      );
+      await expectErrorEnvelope(write, 403, "Forbidden");
+      expect((await patchUser(creator.id, { role: "admin" })).status).toBe(200);
+      expect((await users(`ApiKey ${key.key}`)).status).toBe(200);
+    });
+
+    test("a key of a disabled creator is refused with 401 until the creator is enabled again", async () => {
+      const { creator, key } = await adminKeyOfNewAdmin(`disabled-${dialect}@keys.example.com`);
+      expect((await me(`ApiKey ${key.key}`)).status).toBe(200);
+      expect((await patchUser(creator.id, { disabled: true })).status).toBe(200);
+      const refused = await expectErrorEnvelope(await me(`ApiKey ${key.key}`), 401, "Unauthorized");
+      expect(refused.message).toBe("The API key's creator is disabled");
+      expect(await listedKey(key.id)).toMatchObject({ role: "admin", effectiveRole: null });
+      expect((await patchUser(creator.id, { disabled: false })).status).toBe(200);
+      expect((await me(`ApiKey ${key.key}`)).status).toBe(200);
+    });
+
+    test("a key of a deleted creator is refused, listed with no creator, and an admin can revoke it", async () => {
+      const { creator, key } = await adminKeyOfNewAdmin(`deleted-${dialect}@keys.example.com`);
+      expect((await users(`ApiKey ${key.key}`)).status).toBe(200);
+      const removed = await suite.app.handle(
+        new Request(`http://localhost/api/v1/users/${creator.id}`, { method: "DELETE", headers: bearer(adminToken) }),
+      );
+      expect(removed.status).toBe(200);
+      const refused = await expectErrorEnvelope(await users(`ApiKey ${key.key}`), 401, "Unauthorized");
+      expect(refused.message).toBe("The API key's creator has been deleted; an admin must issue a new key");
+      expect(await listedKey(key.id)).toMatchObject({ role: "admin", effectiveRole: null, createdBy: null });
+      const revoke = await suite.app.handle(
+        new Request(`http://localhost/api/v1/api-keys/${key.id}`, { method: "DELETE", headers: bearer(adminToken) }),
+      );
+      expect(revoke.status).toBe(200);
+      expect(await listedKey(key.id)).toBeUndefined();
+    });
   });
 
   test("an API key with the viewer role cannot create keys (403)", async () => {

@@ -67,6 +67,49 @@ describe.skipIf(!redisAvailable)("revocation across instances through Redis pub/
     await expectErrorEnvelope(await me(second, `ApiKey ${created.key}`), 401, "Unauthorized");
   });
 
+  /** A second admin, signed in on the first instance, with an admin key; its admin rights cached on the second. */
+  const adminKeyCachedOnSecond = async (email: string) => {
+    const admin = (await login(first, org.admin)).accessToken;
+    const password = "long enough password";
+    const made = await first.handle(
+      jsonRequest("POST", "/api/v1/users", { email, password, role: "admin" }, bearer(admin)),
+    );
+    const creator = (await bodyOf(made)).data;
+    const token = (await login(first, { email, password })).accessToken;
+    const key = (
+      await bodyOf(
+        await first.handle(jsonRequest("POST", "/api/v1/api-keys", { name: email, role: "admin" }, bearer(token))),
+      )
+    ).data;
+    expect((await listUsers(second, key.key)).status).toBe(200);
+    return { admin, creator, key };
+  };
+  const listUsers = (app: App, key: string) =>
+    app.handle(new Request("http://localhost/api/v1/users", { headers: { authorization: `ApiKey ${key}` } }));
+  /** Pub/sub is asynchronous: the next request after the event has travelled (milliseconds). */
+  const settle = () => Bun.sleep(50);
+
+  test("demoting a key's creator on one instance takes the key's admin rights away on the other", async () => {
+    const { admin, creator, key } = await adminKeyCachedOnSecond("demoted@two-instances.example.com");
+    const demote = await first.handle(
+      jsonRequest("PATCH", `/api/v1/users/${creator.id}`, { role: "viewer" }, bearer(admin)),
+    );
+    expect(demote.status).toBe(200);
+    await settle();
+    await expectErrorEnvelope(await listUsers(second, key.key), 403, "Forbidden");
+    expect((await bodyOf(await me(second, `ApiKey ${key.key}`))).data.apiKey.role).toBe("viewer");
+  });
+
+  test("deleting a key's creator on one instance makes the other refuse the key", async () => {
+    const { admin, creator, key } = await adminKeyCachedOnSecond("deleted@two-instances.example.com");
+    const removed = await first.handle(
+      new Request(`http://localhost/api/v1/users/${creator.id}`, { method: "DELETE", headers: bearer(admin) }),
+    );
+    expect(removed.status).toBe(200);
+    await settle();
+    await expectErrorEnvelope(await listUsers(second, key.key), 401, "Unauthorized");
+  });
+
   test("a session logged out on one instance is refused by the other", async () => {
     const pair = await login(first, org.user);
     expect((await me(second, `Bearer ${pair.accessToken}`)).status).toBe(200);

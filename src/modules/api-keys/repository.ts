@@ -15,6 +15,11 @@ export interface ApiKeyRecord {
   revokedAt: string | null;
 }
 
+/** A key with what its creator is now: null when the creator was deleted (created_by SET NULL). */
+export interface ApiKeyWithCreator extends ApiKeyRecord {
+  creator: { id: string; email: string; role: Role; disabled: boolean } | null;
+}
+
 export type ApiKeyRepository = ReturnType<typeof createApiKeyRepository>;
 
 // biome-ignore lint/suspicious/noExplicitAny: driver rows are untyped records
@@ -34,6 +39,28 @@ function toRecord(row: any): ApiKeyRecord {
 }
 
 const columns = "id, organization_id, created_by, name, prefix, role, created_at, last_used_at, expires_at, revoked_at";
+const keyColumns = columns
+  .split(", ")
+  .map((c) => `k.${c}`)
+  .join(", ");
+// The creator is read with the key every time: a key acts with the lower of its role and theirs.
+const withCreator = `${keyColumns}, u.email AS creator_email, u.role AS creator_role, u.disabled AS creator_disabled
+  FROM api_keys k LEFT JOIN users u ON u.id = k.created_by`;
+
+// biome-ignore lint/suspicious/noExplicitAny: driver rows are untyped records
+function toRecordWithCreator(row: any): ApiKeyWithCreator {
+  const record = toRecord(row);
+  const creator =
+    record.createdBy === null || row.creator_role === null
+      ? null
+      : {
+          id: record.createdBy,
+          email: row.creator_email,
+          role: row.creator_role,
+          disabled: Boolean(row.creator_disabled),
+        };
+  return { ...record, creator };
+}
 
 export function createApiKeyRepository(db: Database) {
   const { sql } = db;
@@ -57,29 +84,34 @@ export function createApiKeyRepository(db: Database) {
     },
 
     /** A key that is not revoked; expiry is the caller's to check against its clock. */
-    async findActiveByHash(keyHash: string): Promise<ApiKeyRecord | undefined> {
+    async findActiveByHash(keyHash: string): Promise<ApiKeyWithCreator | undefined> {
       const rows = await sql`
-        SELECT ${sql.unsafe(columns)} FROM api_keys WHERE key_hash = ${keyHash} AND revoked_at IS NULL`;
-      return rows[0] ? toRecord(rows[0]) : undefined;
+        SELECT ${sql.unsafe(withCreator)} WHERE k.key_hash = ${keyHash} AND k.revoked_at IS NULL`;
+      return rows[0] ? toRecordWithCreator(rows[0]) : undefined;
+    },
+
+    async findWithCreator(id: string): Promise<ApiKeyWithCreator | undefined> {
+      const rows = await sql`SELECT ${sql.unsafe(withCreator)} WHERE k.id = ${id}`;
+      return rows[0] ? toRecordWithCreator(rows[0]) : undefined;
     },
 
     /** Newest first, keyset-paginated on (created_at, id). */
     async list(
       organizationId: string,
       page: { limit: number; after?: { createdAt: string; id: string } },
-    ): Promise<ApiKeyRecord[]> {
+    ): Promise<ApiKeyWithCreator[]> {
       const after = page.after;
       const rows = after
         ? await sql`
-            SELECT ${sql.unsafe(columns)} FROM api_keys
-            WHERE organization_id = ${organizationId} AND revoked_at IS NULL
-              AND (created_at < ${after.createdAt} OR (created_at = ${after.createdAt} AND id < ${after.id}))
-            ORDER BY created_at DESC, id DESC LIMIT ${page.limit + 1}`
+            SELECT ${sql.unsafe(withCreator)}
+            WHERE k.organization_id = ${organizationId} AND k.revoked_at IS NULL
+              AND (k.created_at < ${after.createdAt} OR (k.created_at = ${after.createdAt} AND k.id < ${after.id}))
+            ORDER BY k.created_at DESC, k.id DESC LIMIT ${page.limit + 1}`
         : await sql`
-            SELECT ${sql.unsafe(columns)} FROM api_keys
-            WHERE organization_id = ${organizationId} AND revoked_at IS NULL
-            ORDER BY created_at DESC, id DESC LIMIT ${page.limit + 1}`;
-      return rows.map(toRecord);
+            SELECT ${sql.unsafe(withCreator)}
+            WHERE k.organization_id = ${organizationId} AND k.revoked_at IS NULL
+            ORDER BY k.created_at DESC, k.id DESC LIMIT ${page.limit + 1}`;
+      return rows.map(toRecordWithCreator);
     },
 
     async revoke(organizationId: string, id: string): Promise<boolean> {

@@ -4,14 +4,28 @@ import { listMeta } from "../../http/pagination";
 import { displayPrefix, generateApiKey, hashApiKey } from "../auth/api-key-secret";
 import { type Principal, type Role, roleAtLeast } from "../auth/principal";
 import type { RevocationBus } from "../auth/revocation-bus";
-import type { ApiKeyRecord, ApiKeyRepository } from "./repository";
+import { effectiveKeyRole } from "./effective-role";
+import type { ApiKeyRepository, ApiKeyWithCreator } from "./repository";
 
 export type ApiKeyService = ReturnType<typeof createApiKeyService>;
 
-/** What clients see of a key: never its hash, and its secret only once, at creation. */
-export function publicApiKey(record: ApiKeyRecord) {
-  const { id, name, prefix, role, createdAt, lastUsedAt, expiresAt } = record;
-  return { id, name, prefix, role, createdAt, lastUsedAt, expiresAt };
+/**
+ * What clients see of a key: never its hash, and its secret only once, at creation. `role` is the
+ * key's own; `effectiveRole` what it acts with now (null: its creator is disabled or deleted).
+ */
+export function publicApiKey(record: ApiKeyWithCreator) {
+  const { id, name, prefix, role, createdAt, lastUsedAt, expiresAt, creator } = record;
+  return {
+    id,
+    name,
+    prefix,
+    role,
+    effectiveRole: effectiveKeyRole(record),
+    createdBy: creator && { id: creator.id, email: creator.email },
+    createdAt,
+    lastUsedAt,
+    expiresAt,
+  };
 }
 
 export function createApiKeyService(deps: { apiKeys: ApiKeyRepository; bus: RevocationBus }) {
@@ -36,7 +50,8 @@ export function createApiKeyService(deps: { apiKeys: ApiKeyRepository; bus: Revo
         role,
         expiresAt: input.expiresAt ? new Date(input.expiresAt).toISOString() : null,
       });
-      return { ...publicApiKey(record), key: secret };
+      const shown = await apiKeys.findWithCreator(record.id);
+      return { ...publicApiKey(shown ?? { ...record, creator: null }), key: secret };
     },
 
     async list(principal: Principal, page: { limit: number; cursor?: string }) {

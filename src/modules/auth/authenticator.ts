@@ -1,3 +1,4 @@
+import { effectiveKeyRole, inactiveKeyReason } from "../api-keys/effective-role";
 import type { ApiKeyRepository } from "../api-keys/repository";
 import { hashApiKey, looksLikeApiKey } from "./api-key-secret";
 import { ExpiringCache } from "./expiring-cache";
@@ -28,10 +29,14 @@ export type Authenticator = ReturnType<typeof createAuthenticator>;
 export function createAuthenticator(deps: AuthenticatorDeps) {
   const byToken = new ExpiringCache<Principal>(cacheEntries);
   const byKeyHash = new ExpiringCache<Principal>(cacheEntries);
+  // Bumped by every eviction: a principal read from the database before an eviction that landed
+  // while the query ran is answered but not cached, so it cannot outlive the change it missed.
+  let evictions = 0;
 
   async function fromAccessToken(token: string): Promise<Principal> {
     const cached = byToken.get(token);
     if (cached) return cached;
+    const generation = evictions;
     const claims = await deps.tokens.verifyAccess(token);
     const session = await deps.sessions.findWithUser(claims.sid);
     if (!session || session.userId !== claims.sub) throw invalidToken("Invalid access token");
@@ -48,7 +53,7 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
       email: session.email,
       apiKey: null,
     };
-    byToken.set(token, principal, claims.exp * 1000);
+    if (generation === evictions) byToken.set(token, principal, claims.exp * 1000);
     return principal;
   }
 
@@ -56,10 +61,13 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
     const keyHash = hashApiKey(key);
     let principal = byKeyHash.get(keyHash);
     if (!principal) {
+      const generation = evictions;
       const record = await deps.apiKeys.findActiveByHash(keyHash);
       if (!record) throw invalidToken("Invalid API key");
       const expiresAt = record.expiresAt ? Date.parse(record.expiresAt) : Number.POSITIVE_INFINITY;
       if (expiresAt <= Date.now()) throw invalidToken("The API key has expired");
+      const role = effectiveKeyRole(record);
+      if (role === null) throw invalidToken(inactiveKeyReason(record));
       principal = {
         kind: "apiKey",
         id: `key:${record.id}`,
@@ -67,11 +75,11 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
         apiKeyId: record.id,
         sessionId: null,
         organizationId: record.organizationId,
-        role: record.role,
+        role,
         email: null,
         apiKey: { name: record.name, prefix: record.prefix },
       };
-      byKeyHash.set(keyHash, principal, Math.min(expiresAt, Date.now() + apiKeyCacheMs));
+      if (generation === evictions) byKeyHash.set(keyHash, principal, Math.min(expiresAt, Date.now() + apiKeyCacheMs));
     }
     deps.recordKeyUse?.(principal.apiKeyId as string);
     return principal;
@@ -94,15 +102,20 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
     },
 
     forgetSessions(sessionIds: readonly string[]): void {
+      evictions++;
       const ids = new Set(sessionIds);
       byToken.deleteWhere((p) => p.sessionId !== null && ids.has(p.sessionId));
     },
 
+    /** The user's tokens, and the keys they created: those act with the creator's current role. */
     forgetUser(userId: string): void {
+      evictions++;
       byToken.deleteWhere((p) => p.userId === userId);
+      byKeyHash.deleteWhere((p) => p.userId === userId);
     },
 
     forgetApiKey(apiKeyId: string): void {
+      evictions++;
       byKeyHash.deleteWhere((p) => p.apiKeyId === apiKeyId);
     },
   };

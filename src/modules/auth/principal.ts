@@ -20,3 +20,7 @@ export interface Principal {
 export function roleAtLeast(role: Role, minimum: Role): boolean {
   return roles.indexOf(role) >= roles.indexOf(minimum);
 }
+
+export function lowerRole(a: Role, b: Role): Role {
+  return roles.indexOf(a) <= roles.indexOf(b) ? a : b;
+}

@@ -71,8 +71,10 @@ export function createUserService(deps: { users: UserRepository; passwords: Pass
       const target = await users.findById(principal.organizationId, id);
       if (!target) throw notFound();
       await assertNotLastAdmin(target);
-      await auth.revokeUser(id, "deleted");
+      // Deleted first, announced after: an instance that re-reads the user's keys or tokens on
+      // hearing of it must find the user gone (its sessions go with it, ON DELETE CASCADE).
       if (!(await users.deleteUser(principal.organizationId, id))) throw notFound();
+      await auth.revokeUser(id, "deleted");
     },
   };
 }
