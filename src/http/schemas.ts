@@ -67,3 +67,11 @@ export function listSchema<T extends TSchema>(item: T) {
     { additionalProperties: false },
   );
 }
+
+/** An ISO 8601 instant as the API writes it. */
+export const timestampSchema = t.String({ format: "date-time" });
+
+/** `T` or null. */
+export function nullable<T extends TSchema>(schema: T) {
+  return t.Union([schema, t.Null()]);
+}

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
-import { Elysia } from "elysia";
+import { Elysia, t } from "elysia";
 import { httpError } from "../http/errors";
+import { errorEnvelopeSchema } from "../http/schemas";
 import type { Metrics } from "./metrics";
 
 /**
@@ -23,7 +24,15 @@ export function metricsRoute(metrics: Metrics | undefined, token: string | undef
         headers: { "content-type": metrics.registry.contentType, "cache-control": "no-store" },
       });
     },
-    { detail: { tags: ["operations"], summary: "Prometheus metrics (bearer METRICS_TOKEN when set)" } },
+    {
+      // Documents the text body; a Response is never checked against it.
+      response: { 200: t.String({ description: "Prometheus text exposition format" }), 401: errorEnvelopeSchema },
+      detail: {
+        tags: ["operations"],
+        summary: "Prometheus metrics (bearer METRICS_TOKEN when set)",
+        security: [{}, { metricsToken: [] }],
+      },
+    },
   );
 }
 

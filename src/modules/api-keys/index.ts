@@ -2,7 +2,13 @@ import { Elysia, t } from "elysia";
 import { list, ok } from "../../http/envelope";
 import type { Guards } from "../../http/guards";
 import { limitOf, pageQuery } from "../../http/pagination";
-import { apiKeyIdParams, createApiKeyBody } from "./model";
+import {
+  apiKeyIdParams,
+  createApiKeyBody,
+  createApiKeyResponses,
+  listApiKeysResponses,
+  revokeApiKeyResponses,
+} from "./model";
 import type { ApiKeyService } from "./service";
 
 const tags = ["api-keys"];
@@ -16,7 +22,12 @@ export function apiKeyRoutes(guards: Guards, service: ApiKeyService) {
         const page = await service.list(principal, { limit: limitOf(query.limit), cursor: query.cursor });
         return list(page.data, page.meta);
       },
-      { auth: "admin", query: t.Object(pageQuery), detail: { tags, summary: "List the organization's API keys" } },
+      {
+        auth: "admin",
+        query: t.Object(pageQuery),
+        response: listApiKeysResponses,
+        detail: { tags, summary: "List the organization's API keys" },
+      },
     )
     .post(
       "/api-keys",
@@ -27,6 +38,7 @@ export function apiKeyRoutes(guards: Guards, service: ApiKeyService) {
       {
         auth: "admin",
         body: createApiKeyBody,
+        response: createApiKeyResponses,
         detail: { tags, summary: "Create an API key; the secret is shown only in this response" },
       },
     )
@@ -36,6 +48,11 @@ export function apiKeyRoutes(guards: Guards, service: ApiKeyService) {
         await service.revoke(principal, params.id);
         return ok({ id: params.id, revoked: true });
       },
-      { auth: "admin", params: apiKeyIdParams, detail: { tags, summary: "Revoke an API key" } },
+      {
+        auth: "admin",
+        params: apiKeyIdParams,
+        response: revokeApiKeyResponses,
+        detail: { tags, summary: "Revoke an API key" },
+      },
     );
 }

@@ -1,7 +1,15 @@
 import { Elysia } from "elysia";
 import { ok } from "../../http/envelope";
 import type { Guards } from "../../http/guards";
-import { loginBody, logoutBody, refreshBody } from "./model";
+import {
+  loginBody,
+  loginResponses,
+  logoutBody,
+  logoutResponses,
+  meResponses,
+  refreshBody,
+  refreshResponses,
+} from "./model";
 import type { AuthService } from "./service";
 
 const tags = ["auth"];
@@ -11,11 +19,13 @@ export function authRoutes(guards: Guards, service: AuthService) {
     .use(guards)
     .post("/auth/login", async ({ body }) => ok(await service.login(body.email, body.password)), {
       body: loginBody,
+      response: loginResponses,
       rateLimit: "auth",
       detail: { tags, summary: "Sign in with email and password" },
     })
     .post("/auth/refresh", async ({ body }) => ok(await service.refresh(body.refreshToken)), {
       body: refreshBody,
+      response: refreshResponses,
       detail: { tags, summary: "Rotate the refresh token and get a new pair" },
     })
     .post(
@@ -35,6 +45,7 @@ export function authRoutes(guards: Guards, service: AuthService) {
       {
         auth: "viewer",
         body: logoutBody,
+        response: logoutResponses,
         detail: { tags, summary: "Revoke this session, or every session with scope global" },
       },
     )
@@ -43,7 +54,7 @@ export function authRoutes(guards: Guards, service: AuthService) {
       ({ principal }) =>
         ok({
           user:
-            principal.kind === "user"
+            principal.kind === "user" && principal.userId !== null && principal.email !== null
               ? {
                   id: principal.userId,
                   email: principal.email,
@@ -51,16 +62,17 @@ export function authRoutes(guards: Guards, service: AuthService) {
                   role: principal.role,
                 }
               : null,
-          ...(principal.apiKey && {
-            apiKey: {
-              id: principal.apiKeyId,
-              name: principal.apiKey.name,
-              prefix: principal.apiKey.prefix,
-              organizationId: principal.organizationId,
-              role: principal.role,
-            },
-          }),
+          ...(principal.apiKey &&
+            principal.apiKeyId !== null && {
+              apiKey: {
+                id: principal.apiKeyId,
+                name: principal.apiKey.name,
+                prefix: principal.apiKey.prefix,
+                organizationId: principal.organizationId,
+                role: principal.role,
+              },
+            }),
         }),
-      { auth: "viewer", detail: { tags, summary: "The caller" } },
+      { auth: "viewer", response: meResponses, detail: { tags, summary: "The caller" } },
     );
 }

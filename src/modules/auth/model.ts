@@ -1,4 +1,5 @@
 import { t } from "elysia";
+import { errorEnvelopeSchema, okSchema } from "../../http/schemas";
 
 const email = t.String({ format: "email", maxLength: 254 });
 const password = t.String({ minLength: 8, maxLength: 128 });
@@ -20,5 +21,40 @@ export const logoutBody = t.Optional(
 );
 
 export const roleSchema = t.Union([t.Literal("viewer"), t.Literal("user"), t.Literal("admin")]);
+
+const token = t.String({ minLength: 1 });
+const tokenPair = { accessToken: token, refreshToken: token };
+const closed = { additionalProperties: false } as const;
+
+export const loginResponses = {
+  200: okSchema(
+    t.Object({ ...tokenPair, user: t.Object({ id: t.String(), email: t.String(), role: roleSchema }, closed) }, closed),
+  ),
+  401: errorEnvelopeSchema,
+};
+
+export const refreshResponses = { 200: okSchema(t.Object(tokenPair, closed)), 401: errorEnvelopeSchema };
+
+export const logoutResponses = { 200: okSchema(t.Object({ sessionsRevoked: t.Integer({ minimum: 0 }) }, closed)) };
+
+export const meResponses = {
+  200: okSchema(
+    t.Object(
+      {
+        user: t.Union([
+          t.Object({ id: t.String(), email: t.String(), organizationId: t.String(), role: roleSchema }, closed),
+          t.Null(),
+        ]),
+        apiKey: t.Optional(
+          t.Object(
+            { id: t.String(), name: t.String(), prefix: t.String(), organizationId: t.String(), role: roleSchema },
+            closed,
+          ),
+        ),
+      },
+      closed,
+    ),
+  ),
+};
 export const emailSchema = email;
 export const passwordSchema = password;

@@ -133,6 +133,11 @@ export function documentation(config: Config) {
           bearerFormat: "JWT",
           description: "`Authorization: Bearer <access token>` from POST /api/v1/auth/login or /auth/refresh.",
         },
+        metricsToken: {
+          type: "http" as const,
+          scheme: "bearer",
+          description: "`Authorization: Bearer <METRICS_TOKEN>`, required by /metrics when METRICS_TOKEN is set.",
+        },
         apiKey: {
           type: "apiKey" as const,
           in: "header" as const,

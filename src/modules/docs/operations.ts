@@ -26,11 +26,12 @@ type Paths = Record<string, Record<string, Operation>>;
 const optionalKind = Symbol.for("TypeBox.Optional");
 const bodyMethods = new Set(["post", "put", "patch", "delete"]);
 const excluded = { paths: [/^\/docs(\/|$)/] };
-const successDescriptions: Record<number, string> = {
+const plainDescriptions: Record<number, string> = {
   200: "OK",
   201: "Created",
   202: "Accepted",
   204: "No content",
+  503: "Not ready: a dependency is unhealthy or the server is shutting down",
 };
 
 /**
@@ -62,7 +63,8 @@ export function buildDocument(plugin: AnyElysia, config: Config) {
 function completeOperation(operation: Operation, route: Route, method: string, registry: SchemaRegistry) {
   const hooks = route.hooks ?? {};
   const api = route.path.startsWith("/api/v1/");
-  const secured = (hooks.detail?.security?.length ?? 0) > 0;
+  // The auth guard's schemes (not /metrics' own token): 401 without credentials, 403 below the role.
+  const secured = (hooks.detail?.security ?? []).some((r) => "bearer" in (r as object) || "apiKey" in (r as object));
   operation.operationId = operationIdOf(method, route.path);
   // A public operation says so, or the document-level default would be read as "unspecified".
   operation.security ??= [];
@@ -103,7 +105,7 @@ function completeOperation(operation: Operation, route: Route, method: string, r
     }
     const headers = { ...successHeaders, ...(code === 200 && api && method === "get" ? { ETag: etagHeader } : {}) };
     responses[status] = {
-      description: successDescriptions[code] ?? (schema as { description?: string }).description ?? `Status ${code}`,
+      description: plainDescriptions[code] ?? (schema as { description?: string }).description ?? `Status ${code}`,
       headers,
       content: contentOf(schema, registry),
     };

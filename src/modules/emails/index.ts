@@ -2,7 +2,14 @@ import { Elysia } from "elysia";
 import { list, ok } from "../../http/envelope";
 import type { Guards } from "../../http/guards";
 import { limitOf } from "../../http/pagination";
-import { createEmailBody, emailIdParams, listEmailsQuery } from "./model";
+import {
+  createEmailBody,
+  emailIdParams,
+  getEmailResponses,
+  listEmailsQuery,
+  listEmailsResponses,
+  queueEmailResponses,
+} from "./model";
 import type { EmailService } from "./service";
 
 const tags = ["emails"];
@@ -23,6 +30,7 @@ export function emailRoutes(guards: Guards, service: EmailService) {
         auth: "user",
         rateLimit: "email",
         body: createEmailBody,
+        response: queueEmailResponses,
         detail: { tags, summary: "Queue an email to a prospect; it is delivered over SMTP with retries" },
       },
     )
@@ -39,12 +47,14 @@ export function emailRoutes(guards: Guards, service: EmailService) {
       {
         auth: "user",
         query: listEmailsQuery,
+        response: listEmailsResponses,
         detail: { tags, summary: "List the organization's emails, newest first" },
       },
     )
     .get("/emails/:id", async ({ principal, params }) => ok(await service.get(principal, params.id)), {
       auth: "user",
       params: emailIdParams,
+      response: getEmailResponses,
       detail: { tags, summary: "An email and its delivery status" },
     });
 }

@@ -1,4 +1,5 @@
-import { Elysia } from "elysia";
+import { Elysia, t } from "elysia";
+import { timestampSchema } from "../../http/schemas";
 import { withTimeout } from "../../lib/timeout";
 
 export type CheckResult = "healthy" | "unhealthy" | "disabled";
@@ -19,6 +20,27 @@ export interface Lifecycle {
 }
 
 const checkTimeoutMs = 800;
+
+const closed = { additionalProperties: false } as const;
+const liveness = t.Object(
+  {
+    success: t.Literal(true),
+    status: t.Literal("healthy"),
+    timestamp: timestampSchema,
+    uptime: t.Number({ minimum: 0, description: "Seconds since the process started" }),
+    memory: t.Object({ rss: t.Integer(), heapTotal: t.Integer(), heapUsed: t.Integer() }, closed),
+  },
+  closed,
+);
+const readiness = t.Object(
+  {
+    success: t.Boolean(),
+    status: t.UnionEnum(["ready", "not_ready", "shutting_down"]),
+    timestamp: timestampSchema,
+    checks: t.Record(t.String(), t.UnionEnum(["healthy", "unhealthy", "disabled"])),
+  },
+  { ...closed, $id: "Readiness" },
+);
 const noStore = { "cache-control": "no-store" };
 
 /** Liveness says the process runs; readiness says it can serve (dependencies, not draining). */
@@ -37,7 +59,7 @@ export function healthRoutes(checks: Record<string, ReadinessCheck>, lifecycle: 
           memory: { rss: memory.rss, heapTotal: memory.heapTotal, heapUsed: memory.heapUsed },
         };
       },
-      { detail: { tags: ["health"], summary: "Liveness: the process is up" } },
+      { response: { 200: liveness }, detail: { tags: ["health"], summary: "Liveness: the process is up" } },
     )
     .get(
       "/health/ready",
@@ -47,7 +69,11 @@ export function healthRoutes(checks: Record<string, ReadinessCheck>, lifecycle: 
         if (!ready) set.status = 503;
         return { success: ready, status, timestamp: new Date().toISOString(), checks: entries };
       },
-      { detail: { tags: ["health"], summary: "Readiness: dependencies answer and the server is not draining" } },
+      {
+        // 503 is the same shape with success false: a dependency is unhealthy or the server drains.
+        response: { 200: readiness, 503: readiness },
+        detail: { tags: ["health"], summary: "Readiness: dependencies answer and the server is not draining" },
+      },
     );
 }
 

@@ -1,16 +1,23 @@
-import { Elysia } from "elysia";
+import { Elysia, type Static } from "elysia";
 import { list, ok } from "../../http/envelope";
 import type { Guards } from "../../http/guards";
 import {
   createProspectBody,
+  createProspectResponses,
+  deleteProspectResponses,
+  getProspectResponses,
   idempotencyHeaders,
   listProspectsQuery,
+  listProspectsResponses,
   prospectIdParams,
   updateProspectBody,
+  updateProspectResponses,
 } from "./model";
 import type { ProspectService } from "./service";
 
 const tags = ["prospects"];
+
+type ProspectBody = Static<(typeof createProspectResponses)[201]>;
 
 /** Prospects of the caller's organization: viewers read, users and admins write. */
 export function prospectRoutes(guards: Guards, service: ProspectService) {
@@ -25,6 +32,7 @@ export function prospectRoutes(guards: Guards, service: ProspectService) {
       {
         auth: "viewer",
         query: listProspectsQuery,
+        response: listProspectsResponses,
         detail: { tags, summary: "List prospects, filtered and sorted, a page at a time" },
       },
     )
@@ -34,18 +42,21 @@ export function prospectRoutes(guards: Guards, service: ProspectService) {
         const result = await service.create(principal, body, headers["idempotency-key"]);
         set.status = result.response.status;
         if (result.replayed) set.headers["idempotent-replayed"] = "true";
-        return result.response.body;
+        // A replay sends the stored body again; the response schema checks it like a fresh one.
+        return result.response.body as ProspectBody;
       },
       {
         auth: "user",
         body: createProspectBody,
         headers: idempotencyHeaders,
+        response: createProspectResponses,
         detail: { tags, summary: "Add a prospect; an Idempotency-Key makes retries safe" },
       },
     )
     .get("/prospects/:id", async ({ principal, params }) => ok(await service.get(principal, params.id)), {
       auth: "viewer",
       params: prospectIdParams,
+      response: getProspectResponses,
       detail: { tags, summary: "Get a prospect" },
     })
     .patch(
@@ -55,6 +66,7 @@ export function prospectRoutes(guards: Guards, service: ProspectService) {
         auth: "user",
         params: prospectIdParams,
         body: updateProspectBody,
+        response: updateProspectResponses,
         detail: { tags, summary: "Change the fields a prospect's body names" },
       },
     )
@@ -64,6 +76,11 @@ export function prospectRoutes(guards: Guards, service: ProspectService) {
         await service.remove(principal, params.id);
         return ok({ id: params.id, deleted: true });
       },
-      { auth: "user", params: prospectIdParams, detail: { tags, summary: "Delete a prospect" } },
+      {
+        auth: "user",
+        params: prospectIdParams,
+        response: deleteProspectResponses,
+        detail: { tags, summary: "Delete a prospect" },
+      },
     );
 }

@@ -1,5 +1,6 @@
 import { t } from "elysia";
 import { limitQuery, pageQuery } from "../../http/pagination";
+import { errorEnvelopeSchema, listSchema, okSchema, nullable as orNull, timestampSchema } from "../../http/schemas";
 
 export const prospectStatuses = ["new", "contacted", "qualified", "proposal", "won", "lost"] as const;
 export type ProspectStatus = (typeof prospectStatuses)[number];
@@ -42,8 +43,30 @@ const fields = {
   ownerId: nullable(ownerId),
 };
 
-export const createProspectBody = t.Object({ email, ...fields });
-export const updateProspectBody = t.Object({ email: t.Optional(email), ...fields });
+export const createProspectBody = t.Object(
+  { email, ...fields },
+  {
+    examples: [
+      {
+        email: "jane.doe@acme.example",
+        firstName: "Jane",
+        lastName: "Doe",
+        company: "Acme Corp",
+        title: "VP Sales",
+        phone: "+1 555 010 2030",
+        linkedinUrl: "https://www.linkedin.com/in/jane-doe",
+        status: "new",
+        score: 72,
+        tags: ["enterprise", "q4"],
+        notes: "Met at SaaStr",
+      },
+    ],
+  },
+);
+export const updateProspectBody = t.Object(
+  { email: t.Optional(email), ...fields },
+  { examples: [{ status: "contacted", score: 80, notes: "Demo booked for Tuesday" }] },
+);
 
 export type CreateProspectInput = typeof createProspectBody.static;
 export type UpdateProspectInput = typeof updateProspectBody.static;
@@ -53,6 +76,7 @@ export const prospectIdParams = t.Object({ id: t.String({ minLength: 1, maxLengt
 export const idempotencyHeaders = t.Object({
   "idempotency-key": t.Optional(
     t.String({
+      description: "Makes retries safe: the same key and body within 24 hours create one prospect at most",
       minLength: 1,
       maxLength: 255,
       pattern: "^[\\x20-\\x7E]+$",
@@ -80,3 +104,41 @@ export const listProspectsQuery = t.Object({
 });
 
 export type ListProspectsQuery = typeof listProspectsQuery.static;
+
+/** A prospect as clients see it (no organizationId). */
+export const prospectFields = {
+  id: t.String(),
+  ownerId: orNull(t.String()),
+  firstName: orNull(t.String()),
+  lastName: orNull(t.String()),
+  email: t.String(),
+  company: orNull(t.String()),
+  title: orNull(t.String()),
+  phone: orNull(t.String()),
+  linkedinUrl: orNull(t.String()),
+  status: t.UnionEnum(prospectStatuses),
+  score: t.Integer({ minimum: 0, maximum: 100 }),
+  tags: t.Array(t.String()),
+  notes: orNull(t.String()),
+  createdAt: timestampSchema,
+  updatedAt: timestampSchema,
+};
+
+export const prospectSchema = t.Object(prospectFields, { $id: "Prospect", additionalProperties: false });
+
+export const listProspectsResponses = { 200: listSchema(prospectSchema) };
+/**
+ * 200: a replay of an earlier request with the same Idempotency-Key (Idempotent-Replayed: true);
+ * 409: that key's first request is still running, or the email is taken.
+ */
+export const createProspectResponses = {
+  200: okSchema(prospectSchema),
+  201: okSchema(prospectSchema),
+  409: errorEnvelopeSchema,
+};
+export const getProspectResponses = { 200: okSchema(prospectSchema) };
+/** 409: the new email is taken. */
+export const updateProspectResponses = { 200: okSchema(prospectSchema), 409: errorEnvelopeSchema };
+export const deleteProspectResponses = {
+  200: okSchema(t.Object({ id: t.String(), deleted: t.Literal(true) }, { additionalProperties: false })),
+};

@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import { list } from "../../http/envelope";
 import type { Guards } from "../../http/guards";
-import { searchQuery } from "./model";
+import { searchQuery, searchResponses } from "./model";
 import type { SearchService } from "./service";
 
 /** Full-text search over the caller's organization's prospects, best match first. */
@@ -16,6 +16,7 @@ export function searchRoutes(guards: Guards, service: SearchService) {
       auth: "viewer",
       rateLimit: "search",
       query: searchQuery,
+      response: searchResponses,
       detail: { tags: ["search"], summary: "Search prospects by name, email, company, title and notes" },
     },
   );

@@ -1,5 +1,7 @@
 import { t } from "elysia";
 import { limitQuery, pageQuery } from "../../http/pagination";
+import { listSchema } from "../../http/schemas";
+import { prospectFields } from "../prospects/model";
 
 export const searchQuery = t.Object({
   cursor: pageQuery.cursor,
@@ -8,3 +10,11 @@ export const searchQuery = t.Object({
 });
 
 export type SearchQuery = typeof searchQuery.static;
+
+/** A prospect with how well it matches, best first. */
+export const searchHitSchema = t.Object(
+  { ...prospectFields, relevance: t.Number() },
+  { $id: "SearchHit", additionalProperties: false },
+);
+
+export const searchResponses = { 200: listSchema(searchHitSchema) };

@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import { ok } from "../../http/envelope";
 import type { Guards } from "../../http/guards";
-import { usageQuery } from "./model";
+import { usageQuery, usageResponses } from "./model";
 import type { UsageService } from "./service";
 
 const tags = ["usage"];
@@ -12,6 +12,7 @@ export function usageRoutes(guards: Guards, service: UsageService) {
     .get("/usage", async ({ principal, query }) => ok(await service.summary(principal, query)), {
       auth: "admin",
       query: usageQuery,
+      response: usageResponses,
       detail: {
         tags,
         summary: "API use of the organization per endpoint: requests, error rate, p50/p95 response time",

@@ -2,7 +2,15 @@ import { Elysia, t } from "elysia";
 import { list, ok } from "../../http/envelope";
 import type { Guards } from "../../http/guards";
 import { limitOf, pageQuery } from "../../http/pagination";
-import { createUserBody, updateUserBody, userIdParams } from "./model";
+import {
+  createUserBody,
+  createUserResponses,
+  deleteUserResponses,
+  listUsersResponses,
+  updateUserBody,
+  updateUserResponses,
+  userIdParams,
+} from "./model";
 import type { UserService } from "./service";
 
 const tags = ["users"];
@@ -16,7 +24,12 @@ export function userRoutes(guards: Guards, service: UserService) {
         const page = await service.list(principal, { limit: limitOf(query.limit), cursor: query.cursor });
         return list(page.data, page.meta);
       },
-      { auth: "admin", query: t.Object(pageQuery), detail: { tags, summary: "List the organization's users" } },
+      {
+        auth: "admin",
+        query: t.Object(pageQuery),
+        response: listUsersResponses,
+        detail: { tags, summary: "List the organization's users" },
+      },
     )
     .post(
       "/users",
@@ -24,12 +37,18 @@ export function userRoutes(guards: Guards, service: UserService) {
         set.status = 201;
         return ok(await service.create(principal, body));
       },
-      { auth: "admin", body: createUserBody, detail: { tags, summary: "Add a user to the organization" } },
+      {
+        auth: "admin",
+        body: createUserBody,
+        response: createUserResponses,
+        detail: { tags, summary: "Add a user to the organization" },
+      },
     )
     .patch("/users/:id", async ({ principal, params, body }) => ok(await service.update(principal, params.id, body)), {
       auth: "admin",
       params: userIdParams,
       body: updateUserBody,
+      response: updateUserResponses,
       detail: { tags, summary: "Change a user's email, password, role or disabled flag" },
     })
     .delete(
@@ -38,6 +57,11 @@ export function userRoutes(guards: Guards, service: UserService) {
         await service.remove(principal, params.id);
         return ok({ id: params.id, deleted: true });
       },
-      { auth: "admin", params: userIdParams, detail: { tags, summary: "Remove a user" } },
+      {
+        auth: "admin",
+        params: userIdParams,
+        response: deleteUserResponses,
+        detail: { tags, summary: "Remove a user" },
+      },
     );
 }
