@@ -18,7 +18,11 @@ const apiKeyFields = {
   name: t.String(),
   /** The first characters of the secret, to tell keys apart. */
   prefix: t.String(),
+  /** The key's own role. */
   role: roleSchema,
+  /** What it acts with now: the lower of its role and its creator's; null once the creator is disabled or deleted. */
+  effectiveRole: nullable(roleSchema),
+  createdBy: nullable(t.Object({ id: t.String(), email: t.String() }, { additionalProperties: false })),
   createdAt: timestampSchema,
   lastUsedAt: nullable(timestampSchema),
   expiresAt: nullable(timestampSchema),
