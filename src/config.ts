@@ -37,11 +37,15 @@ export interface Config {
   /** argon2id cost; OWASP's minimum (19 MiB, 2 passes) by default. */
   passwordHash: { memoryCost: number; timeCost: number };
   redisUrl?: string;
+  /** Which Redis to use (REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES); undefined without one. */
+  redis?: RedisTarget;
   sentryDsn?: string;
   release: string;
   rateLimits: Record<PolicyName, PolicyConfig>;
   /** Prepended to every rate-limit key in Redis, so deployments (and tests) sharing a Redis stay apart. */
   rateLimitPrefix: string;
+  /** Busy keys take slices of their quota from Redis and admit from memory (docs/rate-limits.md). */
+  rateLimitLeasing: boolean;
   /** Hop count, or a list of trusted proxy addresses/CIDRs; 0 = use the socket address only. */
   trustProxy: number | string[];
   bodyLimit: number;
@@ -59,6 +63,24 @@ export interface Config {
   ai: { baseUrl?: string; apiKey?: string; model: string; timeoutMs: number };
   compression: { enabled: boolean; minBytes: number };
 }
+
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/** A Redis deployment, as ioredis connects to it (src/redis/client.ts). */
+export type RedisTarget =
+  | { kind: "single"; url: string; password?: string }
+  | {
+      kind: "sentinel";
+      sentinels: RedisNode[];
+      masterName: string;
+      password?: string;
+      sentinelPassword?: string;
+      tls: boolean;
+    }
+  | { kind: "cluster"; nodes: RedisNode[]; password?: string; tls: boolean };
 
 export class ConfigError extends Error {
   constructor(variable: string, rule: string) {
@@ -90,6 +112,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   const jwt = readJwt(read, production);
   const redisUrl = read.url("REDIS_URL", ["redis:", "rediss:"]);
+  const redis = readRedisTarget(read, redisUrl);
   const generalWindow = read.int("RATE_LIMIT_WINDOW_MS", 60_000, 1);
   const policy = (name: string, max: number, windowMs: number): PolicyConfig => ({
     max: read.int(`RATE_LIMIT_${name}_MAX`, max, 1),
@@ -113,6 +136,7 @@ export function loadConfig(env: Env = process.env): Config {
       timeCost: read.int("ARGON2_TIME_COST", 2, 1),
     },
     redisUrl,
+    redis,
     sentryDsn: read.url("SENTRY_DSN", ["http:", "https:"]),
     release: read.string("RELEASE") ?? "revenue-api@1.0.0",
     rateLimits: {
@@ -124,7 +148,8 @@ export function loadConfig(env: Env = process.env): Config {
       email: policy("EMAIL", 100, 60 * 60_000),
       ai: policy("AI", 50, 60 * 60_000),
     },
-    rateLimitPrefix: read.string("RATE_LIMIT_PREFIX") ?? "rl:",
+    rateLimitPrefix: readRateLimitPrefix(read),
+    rateLimitLeasing: read.bool("RATE_LIMIT_LEASING", true),
     trustProxy: readTrustProxy(read),
     bodyLimit: read.int("BODY_LIMIT", 1024 * 1024, 1),
     // Bun's default is 10 s, shorter than AI_TIMEOUT_MS (20 s): a slow draft was cut off unanswered.
@@ -201,6 +226,81 @@ function readJwt(read: Reader, production: boolean): Config["jwt"] {
     audience: read.string("JWT_AUDIENCE") ?? "revenue-api",
     generated,
   };
+}
+
+/**
+ * One of three deployments: REDIS_URL (one Redis), REDIS_SENTINELS with REDIS_SENTINEL_MASTER, or
+ * REDIS_CLUSTER_NODES. More than one, or half of Sentinel's pair, is a mistake worth stopping for.
+ */
+function readRedisTarget(read: Reader, url: string | undefined): RedisTarget | undefined {
+  const sentinels = read.string("REDIS_SENTINELS");
+  const masterName = read.string("REDIS_SENTINEL_MASTER");
+  const clusterNodes = read.string("REDIS_CLUSTER_NODES");
+  const password = read.string("REDIS_PASSWORD");
+  const sentinelPassword = read.string("REDIS_SENTINEL_PASSWORD");
+  const tls = read.bool("REDIS_TLS", false);
+  const chosen = [url && "REDIS_URL", sentinels && "REDIS_SENTINELS", clusterNodes && "REDIS_CLUSTER_NODES"].filter(
+    (name): name is string => Boolean(name),
+  );
+  if (chosen.length > 1) {
+    throw new ConfigError(chosen.join(", "), "set only one of REDIS_URL, REDIS_SENTINELS and REDIS_CLUSTER_NODES");
+  }
+  if (masterName && !sentinels) throw new ConfigError("REDIS_SENTINEL_MASTER", "needs REDIS_SENTINELS");
+  if (sentinelPassword && !sentinels) throw new ConfigError("REDIS_SENTINEL_PASSWORD", "needs REDIS_SENTINELS");
+  if (url) {
+    if (read.string("REDIS_TLS") !== undefined) {
+      throw new ConfigError(
+        "REDIS_TLS",
+        "is for REDIS_SENTINELS and REDIS_CLUSTER_NODES; with REDIS_URL use rediss://",
+      );
+    }
+    if (password && new URL(url).password) {
+      throw new ConfigError("REDIS_PASSWORD", "REDIS_URL already carries a password; set it in one place");
+    }
+    return { kind: "single", url, password };
+  }
+  if (sentinels) {
+    if (!masterName) throw new ConfigError("REDIS_SENTINELS", "needs REDIS_SENTINEL_MASTER, the name of the master");
+    return {
+      kind: "sentinel",
+      sentinels: readNodes(read, "REDIS_SENTINELS", 26379),
+      masterName,
+      password,
+      sentinelPassword,
+      tls,
+    };
+  }
+  if (clusterNodes) return { kind: "cluster", nodes: readNodes(read, "REDIS_CLUSTER_NODES", 6379), password, tls };
+  if (password) throw new ConfigError("REDIS_PASSWORD", "needs REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES");
+  if (read.string("REDIS_TLS") !== undefined) {
+    throw new ConfigError("REDIS_TLS", "needs REDIS_SENTINELS or REDIS_CLUSTER_NODES");
+  }
+  return undefined;
+}
+
+/** `host:port,host:port` (IPv6 as `[::1]:port`); a missing port is the service's default. */
+function readNodes(read: Reader, name: string, defaultPort: number): RedisNode[] {
+  const entries = (read.string(name) ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return entries.map((entry) => {
+    const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]+))(?::(\d{1,5}))?$/.exec(entry);
+    const port = match?.[3] === undefined ? defaultPort : Number(match[3]);
+    if (!match || port < 1 || port > 65535) {
+      throw new ConfigError(name, `"${entry}" is not host:port (comma-separated, IPv6 as [::1]:6379)`);
+    }
+    return { host: (match[1] ?? match[2]) as string, port };
+  });
+}
+
+/** A brace would become the Redis Cluster hash tag of every key and put all clients in one slot. */
+function readRateLimitPrefix(read: Reader): string {
+  const prefix = read.string("RATE_LIMIT_PREFIX") ?? "rl:";
+  if (/[{}]/.test(prefix)) {
+    throw new ConfigError("RATE_LIMIT_PREFIX", "must not contain { or } (they would choose the Redis Cluster slot)");
+  }
+  return prefix;
 }
 
 function readOrigins(read: Reader, production: boolean): Config["allowedOrigins"] {

@@ -20,8 +20,7 @@ import { createMetrics } from "./observability/metrics";
 import { createUsageRecorder } from "./observability/usage-recorder";
 import { createRateLimiter } from "./ratelimit/limiter";
 import { redisReadiness } from "./ratelimit/readiness";
-import { closeRedis, createRedis, createRedisSubscriber, waitForRedis } from "./redis/client";
-import { connectCounterClient, createCounterClient } from "./redis/counter-client";
+import { closeRedis, createCounterRedis, createRedis, createRedisSubscriber, waitForRedis } from "./redis/client";
 
 export interface Dependencies {
   app: AppDeps;
@@ -48,14 +47,14 @@ export async function buildDependencies(config: Config, logger: Logger): Promise
   if (log) observers.push(log);
 
   const keyUse = createKeyUseTracker(createApiKeyRepository(db), logger);
-  const redis = config.redisUrl ? createRedis(config.redisUrl, logger) : undefined;
-  const subscriber = config.redisUrl ? createRedisSubscriber(config.redisUrl, logger) : undefined;
+  const redis = config.redis ? createRedis(config.redis, logger) : undefined;
+  const subscriber = config.redis ? createRedisSubscriber(config.redis, logger) : undefined;
   const bus = createRevocationBus({ logger, publisher: redis, subscriber });
 
-  // The limiter's own connection (Bun's client: cheaper per call than ioredis under load).
-  const counters = config.redisUrl ? createCounterClient(config.redisUrl) : undefined;
+  // The limiter's own connection (auto-pipelined: a turn's scripts go out in one write per node).
+  const counters = config.redis ? createCounterRedis(config.redis, logger) : undefined;
   // A short wait so the first requests are counted in Redis; if it is down, limits start in memory.
-  if (redis && counters) await Promise.all([waitForRedis(redis, 2000), connectCounterClient(counters, 2000)]);
+  if (redis && counters) await Promise.all([waitForRedis(redis, 2000), waitForRedis(counters, 2000)]);
   const limiter = createRateLimiter({ config, redis: counters, logger });
 
   // Without SMTP_URL (outside development) there is no mailer: emails stay queued until one is set.
@@ -108,7 +107,7 @@ export async function buildDependencies(config: Config, logger: Logger): Promise
       () => logger.flush(),
       () => db.close(),
       () => limiter.close(),
-      () => counters?.close(),
+      () => counters && closeRedis(counters),
       () => redis && closeRedis(redis),
       () => subscriber && closeRedis(subscriber),
     ],

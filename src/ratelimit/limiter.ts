@@ -1,9 +1,10 @@
-import type { RedisClient } from "bun";
 import type { Config } from "../config";
 import type { Logger } from "../observability/logger";
+import type { RedisConnection } from "../redis/client";
 import { createReplyDeadline } from "../redis/deadline";
 import { createBlockedKeys } from "./blocked-keys";
 import { decision, policyState, type RateDecision } from "./decision";
+import { createLeases, type Leased } from "./leases";
 import { createMemoryStore } from "./memory-store";
 import { type Policy, type PolicyName, policiesFrom } from "./policies";
 import { createRedisStore } from "./redis-store";
@@ -21,14 +22,14 @@ export interface RateLimiter {
   consume(key: string, policies: readonly PolicyName[]): Promise<RateDecision>;
   /** Where counts live right now: "memory" without Redis, or while Redis is unreachable. */
   storeState(): StoreState;
-  /** Stops timers; the Redis connection belongs to the caller. */
+  /** Gives unused leases back and stops timers; the Redis connection belongs to the caller. */
   close(): Promise<void>;
 }
 
 export interface RateLimiterOptions {
-  config: Pick<Config, "rateLimits" | "rateLimitPrefix" | "env">;
-  /** The limiter's own connection (createCounterClient); the caller connects and closes it. */
-  redis?: RedisClient;
+  config: Pick<Config, "rateLimits" | "rateLimitPrefix" | "env"> & Partial<Pick<Config, "rateLimitLeasing">>;
+  /** The limiter's own connection (createCounterRedis); the caller connects and closes it. */
+  redis?: RedisConnection;
   logger: Logger;
   /** Key prefix in Redis; defaults to RATE_LIMIT_PREFIX. */
   prefix?: string;
@@ -38,8 +39,11 @@ export interface RateLimiterOptions {
   redisTimeoutMs?: number;
 }
 
+const reclaimIntervalMs = 1000;
+
 /**
- * Fixed-window limits per client, shared through Redis when there is one. While Redis is
+ * Fixed-window limits per client, shared through Redis when there is one. Busy keys are admitted
+ * from leases (./leases.ts), slices of their quota taken from Redis ahead of use. While Redis is
  * unreachable, counts continue in this process's memory (each instance then allows the full
  * limit) and requests keep being served; when Redis answers again, its counts are used again.
  */
@@ -51,17 +55,30 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const blocked = createBlockedKeys();
   const deadline = createReplyDeadline(options.redisTimeoutMs ?? 50);
   const shared = redis ? createRedisStore(redis, deadline) : undefined;
+  const leases = shared && options.config.rateLimitLeasing !== false ? createLeases() : undefined;
   let state: StoreState = redis ? "redis" : "memory";
   let probe: ReturnType<typeof setInterval> | undefined;
   let closed = false;
+  // The key whose call failed: PTTL on it asks the very node (in a Cluster, the slot's master) that failed.
+  let probeKey = `${prefix}probe`;
 
   if (!redis && options.config.env === "production") {
     logger.warn("REDIS_URL is not set: rate limits are counted per process, so each instance allows the full limit");
   }
 
-  const fallBack = (reason: string) => {
+  const giveBack = (all: boolean) => {
+    if (!leases || !shared || state !== "redis") return Promise.resolve();
+    const unused = leases.reclaim(all);
+    // Best effort: a lease not given back expires with its window.
+    return Promise.all(unused.map((u) => shared.release(u.key, u.count, u.windowId).catch(() => undefined)));
+  };
+  const reclaim = leases ? setInterval(() => void giveBack(false), reclaimIntervalMs) : undefined;
+  reclaim?.unref();
+
+  const fallBack = (reason: string, key: string) => {
     if (state === "memory" || !redis || closed) return;
     state = "memory";
+    probeKey = key;
     logger.warn("rate limiter: Redis unavailable, counting in process memory", { reason });
     probe = setInterval(() => void lookForRedis(), options.probeIntervalMs ?? 500);
     probe.unref();
@@ -71,60 +88,99 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     if (!redis || probing) return;
     probing = true;
     try {
-      // Bun's client reconnects by itself; connect() covers a client that gave up.
-      if (!redis.connected) await deadline(redis.connect());
-      await deadline(redis.send("PING", []));
+      await deadline(redis.pttl(probeKey));
       if (state === "memory" && !closed) {
         state = "redis";
         clearInterval(probe);
         logger.info("rate limiter: Redis answers again, counting in Redis");
       }
     } catch {
-      // Still down: the next tick tries again.
+      // Still down: the next tick tries again (ioredis reconnects, and in a Cluster finds the new master).
     } finally {
       probing = false;
     }
   };
-  if (redis && !redis.connected) fallBack("not connected");
+  if (redis && redis.status !== "ready") fallBack("not connected", probeKey);
 
-  const count = async (counters: Counter[]): Promise<StoreOutcome> => {
-    if (!shared || state === "memory") return memory.consume(counters);
+  /** The outcome, and whether it came from Redis (only Redis's counts block a key fleet-wide). */
+  const count = async (counters: Counter[]): Promise<[StoreOutcome, boolean]> => {
+    if (!shared || state === "memory") return [await memory.consume(counters), false];
     try {
-      const outcome = await shared.consume(counters);
-      outcome.states.forEach((s, i) => {
-        const counter = counters[i] as Counter;
-        if (s.count >= counter.max) blocked.block(counter.key, s.resetAtMs);
-      });
-      return outcome;
+      return [await shared.consume(counters), true];
     } catch (error) {
-      fallBack(error instanceof Error ? error.message : String(error));
-      return memory.consume(counters);
+      fallBack(error instanceof Error ? error.message : String(error), (counters[0] as Counter).key);
+      return [await memory.consume(counters), false];
     }
   };
 
   return {
     async consume(key, names) {
       const applied: Policy[] = [...new Set(names)].map((name) => policies[name]);
-      const counters = applied.map((p) => ({ key: storeKey(prefix, p.name, key), max: p.max, windowMs: p.windowMs }));
+      const keys = applied.map((p) => storeKey(prefix, p.name, key));
       const now = Date.now();
 
       // Exhausted keys are refused from memory until their window ends: no Redis call.
-      const exhausted = counters.flatMap((c, i) => {
-        const until = blocked.blockedUntil(c.key);
+      const exhausted = keys.flatMap((k, i) => {
+        const until = blocked.blockedUntil(k);
         if (until === undefined) return [];
-        return [policyState(applied[i] as Policy, { count: c.max, resetAtMs: until }, false, now)];
+        const p = applied[i] as Policy;
+        return [policyState(p, { count: p.max, resetAtMs: until }, false, now)];
       });
       if (exhausted.length > 0) return decision(false, exhausted);
 
-      const outcome = await count(counters);
+      // Busy keys: admitted from this instance's lease while it lasts.
+      const taken: Array<Leased | undefined> = leases ? keys.map((k) => leases.take(k, now)) : [];
+      const fromLease = (i: number) => {
+        const t = taken[i] as Leased;
+        return policyState(applied[i] as Policy, { count: t.position, resetAtMs: t.resetAtMs }, true, now);
+      };
+      if (leases && taken.every(Boolean))
+        return decision(
+          true,
+          applied.map((_, i) => fromLease(i)),
+        );
+
+      const asked: number[] = [];
+      const counters: Counter[] = [];
+      applied.forEach((p, i) => {
+        if (taken[i]) return;
+        const k = keys[i] as string;
+        asked.push(i);
+        counters.push({ key: k, max: p.max, windowMs: p.windowMs, extra: leases?.want(k, now) });
+      });
+      const [outcome, fromRedis] = await count(counters);
       const after = Date.now();
+      const states = new Map<number, CounterState>();
+      asked.forEach((i, j) => {
+        const s = outcome.states[j] as CounterState;
+        const k = keys[i] as string;
+        leases?.settle(k, outcome.allowed ? s : undefined);
+        // Positions beyond this request's are the lease: this request is the first of them.
+        const position = s.count - (s.granted ?? 1) + 1;
+        states.set(i, { count: outcome.allowed ? position : s.count, resetAtMs: s.resetAtMs });
+        if (fromRedis && s.count >= (applied[i] as Policy).max && !leases?.holds(k)) blocked.block(k, s.resetAtMs);
+      });
+      if (!outcome.allowed) {
+        taken.forEach((t, i) => {
+          if (t) leases?.putBack(keys[i] as string, t);
+        });
+      }
       return decision(
         outcome.allowed,
-        applied.map((p, i) => policyState(p, outcome.states[i] as CounterState, outcome.allowed, after)),
+        applied.map((p, i) => {
+          const s = states.get(i);
+          if (s) return policyState(p, s, outcome.allowed, after);
+          const t = taken[i] as Leased;
+          // Not counted after all (put back) when refused: it shows the count before it.
+          if (!outcome.allowed) return policyState(p, { count: t.position - 1, resetAtMs: t.resetAtMs }, false, after);
+          return fromLease(i);
+        }),
       );
     },
     storeState: () => state,
     async close() {
+      clearInterval(reclaim);
+      await giveBack(true);
       closed = true;
       clearInterval(probe);
       memory.close();
@@ -134,8 +190,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
 /**
  * `<prefix><policy>:{<client>}`: a prefix per policy for operators, and the client in a hash tag so
- * that all counters of one request live in one Redis Cluster slot (one script may touch them all).
+ * that all counters of one request live in one Redis Cluster slot (one script may touch them all)
+ * and no two clients share a tag. Braces in a client (an unparsed address) would move the tag.
  */
 function storeKey(prefix: string, policy: PolicyName, client: string): string {
-  return `${prefix}${policy}:{${client}}`;
+  const tag = client.includes("{") || client.includes("}") ? client.replace(/[{}]/g, "_") : client;
+  return `${prefix}${policy}:{${tag}}`;
 }

@@ -3,13 +3,22 @@ export interface Counter {
   key: string;
   max: number;
   windowMs: number;
+  /**
+   * Requests beyond this one to count now, for this instance to admit later from memory (a lease,
+   * ./leases.ts). The store grants fewer as the remaining quota shrinks, and none near the limit.
+   */
+  extra?: number;
 }
 
 export interface CounterState {
-  /** Requests counted in the current window, this one included when it was allowed. */
+  /** Requests counted in the current window, this one included when it was allowed (and its lease). */
   count: number;
   /** When the current window ends (epoch ms). */
   resetAtMs: number;
+  /** How many the store counted for this request: 1 + the lease granted. Absent means 1. */
+  granted?: number;
+  /** The window's identity in the store (its expiry there), to give an unused lease back to it. */
+  windowId?: number;
 }
 
 export interface StoreOutcome {

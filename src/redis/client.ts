@@ -1,5 +1,9 @@
-import Redis, { type RedisOptions } from "ioredis";
+import Redis, { Cluster, type ClusterOptions, type RedisOptions } from "ioredis";
+import type { RedisTarget } from "../config";
 import type { Logger } from "../observability/logger";
+
+/** A connection to any of the three deployments: one Redis, a Sentinel-watched master, a Cluster. */
+export type RedisConnection = Redis | Cluster;
 
 export interface CreateRedisOptions {
   /** Prepended by ioredis to every key (including keys of defined Lua commands). */
@@ -7,16 +11,20 @@ export interface CreateRedisOptions {
 }
 
 /**
- * The app's Redis connection for commands: readiness pings and revocation messages (the rate
- * limiter counts on a connection of its own, ./counter-client.ts). While the connection is down
- * every command fails at once (no offline queue, no retries), so an outage never piles requests
- * up; it reconnects forever with capped backoff. A command with no answer fails after 1 s at the
- * latest; callers on the request path give up much sooner with createReplyDeadline
- * (./deadline.ts), which, unlike a plain timer such as ioredis's commandTimeout, does not mistake
- * a busy event loop for a silent Redis. No auto-pipelining: nothing sent here comes in bursts.
+ * The app's Redis connection for commands: readiness pings and revocation messages. While the
+ * connection is down every command fails at once (no offline queue, no retries), so an outage
+ * never piles requests up; it reconnects forever with capped backoff. A command with no answer
+ * fails after 1 s at the latest; callers on the request path give up much sooner with
+ * createReplyDeadline (./deadline.ts), which, unlike a plain timer such as ioredis's
+ * commandTimeout, does not mistake a busy event loop for a silent Redis.
+ * `target` is a RedisTarget from the configuration, or a redis:// URL.
  */
-export function createRedis(url: string, logger: Logger, options: CreateRedisOptions = {}): Redis {
-  return connect(url, logger, "commands", {
+export function createRedis(
+  target: RedisTarget | string,
+  logger: Logger,
+  options: CreateRedisOptions = {},
+): RedisConnection {
+  return connect(target, logger, "commands", {
     keyPrefix: options.keyPrefix,
     commandTimeout: 1000,
     enableOfflineQueue: false,
@@ -25,15 +33,31 @@ export function createRedis(url: string, logger: Logger, options: CreateRedisOpt
 }
 
 /**
+ * The rate limiter's own connection, as createRedis's, plus auto-pipelining: the scripts of one
+ * event-loop turn go out in one write (in a Cluster, one write per node, which is how ioredis
+ * groups them).
+ */
+export function createCounterRedis(target: RedisTarget | string, logger: Logger): RedisConnection {
+  return connect(target, logger, "counters", {
+    commandTimeout: 1000,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    enableAutoPipelining: true,
+  });
+}
+
+/**
  * A second connection for pub/sub (a subscribed connection can run no other command). SUBSCRIBE
  * issued before the connection is up waits for it, and subscriptions are renewed after a reconnect.
+ * In a Cluster, ioredis subscribes on one node and moves the subscription when that node goes;
+ * classic PUBLISH reaches every node of a cluster, so any node hears every message.
  */
-export function createRedisSubscriber(url: string, logger: Logger): Redis {
-  return connect(url, logger, "subscriber", { enableOfflineQueue: true, maxRetriesPerRequest: null });
+export function createRedisSubscriber(target: RedisTarget | string, logger: Logger): RedisConnection {
+  return connect(target, logger, "subscriber", { enableOfflineQueue: true, maxRetriesPerRequest: null });
 }
 
 /** Resolves true once the connection is ready, false if it is not within `ms`. Never rejects. */
-export function waitForRedis(redis: Redis, ms: number): Promise<boolean> {
+export function waitForRedis(redis: RedisConnection, ms: number): Promise<boolean> {
   if (redis.status === "ready") return Promise.resolve(true);
   return new Promise((resolve) => {
     const done = (ready: boolean) => {
@@ -52,13 +76,52 @@ export function reconnectDelay(attempt: number): number {
   return Math.min(50 * 2 ** Math.max(attempt - 1, 0), 1000);
 }
 
-function connect(url: string, logger: Logger, role: string, options: RedisOptions): Redis {
-  const redis = new Redis(url, {
+type ConnectionOptions = RedisOptions & Pick<ClusterOptions, "enableAutoPipelining">;
+
+function open(target: RedisTarget | string, role: string, options: ConnectionOptions): RedisConnection {
+  const common: RedisOptions = {
     connectTimeout: 2000,
     retryStrategy: reconnectDelay,
     connectionName: `revenue-api:${role}`,
     ...options,
-  });
+  };
+  if (typeof target === "string") return new Redis(target, common);
+  switch (target.kind) {
+    case "single":
+      return new Redis(target.url, { ...common, password: target.password });
+    case "sentinel":
+      return new Redis({
+        ...common,
+        sentinels: target.sentinels,
+        name: target.masterName,
+        password: target.password,
+        sentinelPassword: target.sentinelPassword,
+        tls: target.tls ? {} : undefined,
+        enableTLSForSentinelMode: target.tls,
+        sentinelRetryStrategy: reconnectDelay,
+        // Hears +switch-master from the sentinels instead of waiting for the old master to time out.
+        failoverDetector: true,
+      });
+    case "cluster": {
+      const { keyPrefix, enableOfflineQueue, enableAutoPipelining, ...node } = common;
+      return new Cluster(target.nodes, {
+        keyPrefix,
+        enableOfflineQueue,
+        enableAutoPipelining,
+        clusterRetryStrategy: reconnectDelay,
+        // A master that went away: look again for the slot's owner every 100 ms (a promoted replica).
+        retryDelayOnFailover: 100,
+        retryDelayOnClusterDown: 100,
+        slotsRefreshTimeout: 1000,
+        slotsRefreshInterval: 5000,
+        redisOptions: { ...node, password: target.password, tls: target.tls ? {} : undefined },
+      });
+    }
+  }
+}
+
+function connect(target: RedisTarget | string, logger: Logger, role: string, options: ConnectionOptions) {
+  const redis = open(target, role, options);
   // One line per outage and one per recovery: a reconnect loop must not flood the log.
   let down = false;
   const markDown = (reason: string) => {
@@ -78,7 +141,7 @@ function connect(url: string, logger: Logger, role: string, options: RedisOption
 }
 
 /** Closes a connection at shutdown: QUIT when it is up (pending replies arrive first), else drop it. */
-export async function closeRedis(redis: Redis): Promise<void> {
+export async function closeRedis(redis: RedisConnection): Promise<void> {
   if (redis.status !== "ready") {
     redis.disconnect();
     return;

@@ -42,11 +42,11 @@ describe.skipIf(!redisAvailable)("rate limits while Redis is unreachable", () =>
     const redis = createRedis(`redis://127.0.0.1:${port}`, logger);
     expect(await waitForRedis(redis, 2000)).toBe(true);
     const counters = await counterConnection(`redis://127.0.0.1:${port}`);
-    expect(counters.connected).toBe(true);
+    expect(counters.status).toBe("ready");
     const limiter = createRateLimiter({ config, redis: counters, logger, prefix, probeIntervalMs: 50 });
     teardown.push(
       () => closeRedis(redis),
-      () => counters.close(),
+      () => counters.disconnect(),
       () => limiter.close(),
     );
     const app = buildLimitedApp({ config, limiter, logger, readiness: { redis: redisReadiness(redis, limiter) } });

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { RedisClient } from "bun";
 import type Redis from "ioredis";
 import { createMemoryLogger } from "../../src/observability/logger";
 import { createRateLimiter, type RateLimiter } from "../../src/ratelimit/limiter";
+import type { RedisConnection } from "../../src/redis/client";
 import { expectErrorEnvelope, testConfig } from "../helpers/app";
 import { adminRedis, buildLimitedApp, counterConnection, deleteKeys, get, redisAvailable, testPrefix } from "./support";
 
@@ -11,7 +11,7 @@ const stores: Store[] = redisAvailable ? ["Redis", "process memory"] : ["process
 
 describe.each(stores)("rate limits over HTTP, counted in %s", (store) => {
   const prefix = testPrefix();
-  let redis: RedisClient | undefined;
+  let redis: RedisConnection | undefined;
   let admin: Redis | undefined;
   const limiters: RateLimiter[] = [];
 
@@ -22,7 +22,7 @@ describe.each(stores)("rate limits over HTTP, counted in %s", (store) => {
   });
   afterAll(async () => {
     await Promise.all(limiters.map((l) => l.close()));
-    redis?.close();
+    redis?.disconnect();
     if (admin) {
       await deleteKeys(admin, prefix);
       admin.disconnect();

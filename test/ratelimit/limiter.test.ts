@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { RedisClient } from "bun";
 import type Redis from "ioredis";
 import { createMemoryLogger } from "../../src/observability/logger";
 import { createRateLimiter, type RateLimiter } from "../../src/ratelimit/limiter";
+import type { RedisConnection } from "../../src/redis/client";
 import { testConfig } from "../helpers/app";
 import { adminRedis, counterConnection, deleteKeys, redisAvailable, testPrefix } from "./support";
 
@@ -17,7 +17,7 @@ describe.skipIf(!redisAvailable)("rate limiter on Redis", () => {
   const prefix = testPrefix();
   const logger = createMemoryLogger();
   let admin: Redis;
-  let connections: RedisClient[] = [];
+  let connections: RedisConnection[] = [];
   let limiters: RateLimiter[] = [];
 
   /** A limiter as one server instance builds it: its own connection, the shared prefix. */
@@ -34,7 +34,7 @@ describe.skipIf(!redisAvailable)("rate limiter on Redis", () => {
   });
   afterAll(async () => {
     await Promise.all(limiters.map((l) => l.close()));
-    for (const connection of connections) connection.close();
+    for (const connection of connections) connection.disconnect();
     await deleteKeys(admin, prefix);
     admin.disconnect();
     limiters = [];

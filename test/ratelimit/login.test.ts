@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { RedisClient } from "bun";
 import type { App } from "../../src/app";
 import { createMemoryLogger } from "../../src/observability/logger";
 import { createMetrics, type Metrics } from "../../src/observability/metrics";
 import { createRateLimiter, type RateLimiter } from "../../src/ratelimit/limiter";
+import type { RedisConnection } from "../../src/redis/client";
 import { buildTestApp, expectErrorEnvelope, testConfig } from "../helpers/app";
 import { createTestDatabase, type TestDatabase } from "../helpers/database";
 import {
@@ -20,7 +20,7 @@ import { adminRedis, counterConnection, deleteKeys, redisAvailable, testPrefix }
 describe.skipIf(!redisAvailable)("rate limits on the real routes", () => {
   const prefix = testPrefix();
   let database: TestDatabase;
-  let redis: RedisClient;
+  let redis: RedisConnection;
   let limiter: RateLimiter;
   let app: App;
   let org: SeededOrganization;
@@ -37,7 +37,7 @@ describe.skipIf(!redisAvailable)("rate limits on the real routes", () => {
   });
   afterAll(async () => {
     await limiter.close();
-    redis.close();
+    redis.disconnect();
     const admin = adminRedis();
     await deleteKeys(admin, prefix);
     admin.disconnect();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type Redis from "ioredis";
 import { createMemoryLogger } from "../../src/observability/logger";
+import type { RedisConnection } from "../../src/redis/client";
 import { closeRedis, createRedis, waitForRedis } from "../../src/redis/client";
 import { createReplyDeadline } from "../../src/redis/deadline";
 import { startFaultProxy } from "../helpers/fault-proxy";
@@ -30,7 +30,7 @@ describe.skipIf(!redisAvailable)("Redis reply deadline", () => {
   });
 
   describe("with a Redis that answers", () => {
-    let redis: Redis;
+    let redis: RedisConnection;
     beforeAll(async () => {
       redis = createRedis(redisUrl, createMemoryLogger());
       await waitForRedis(redis, 2000);

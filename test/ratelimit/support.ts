@@ -1,4 +1,3 @@
-import type { RedisClient } from "bun";
 import { Elysia } from "elysia";
 import Redis from "ioredis";
 import type { Config } from "../../src/config";
@@ -13,7 +12,7 @@ import type { Principal } from "../../src/modules/auth/principal";
 import { healthRoutes, type ReadinessCheck } from "../../src/modules/health";
 import { createMemoryLogger, type Logger } from "../../src/observability/logger";
 import type { RateLimiter } from "../../src/ratelimit/limiter";
-import { connectCounterClient, createCounterClient } from "../../src/redis/counter-client";
+import { createCounterRedis, type RedisConnection, waitForRedis } from "../../src/redis/client";
 
 /** The Redis the tests use; TEST_REDIS_URL overrides it. */
 export const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -32,9 +31,11 @@ export function adminRedis(): Redis {
 }
 
 /** A rate limiter's own connection, as dependencies.ts makes it, connected. */
-export async function counterConnection(url = redisUrl): Promise<RedisClient> {
-  const client = createCounterClient(url);
-  await connectCounterClient(client, 2000);
+export async function counterConnection(
+  url: Parameters<typeof createCounterRedis>[0] = redisUrl,
+): Promise<RedisConnection> {
+  const client = createCounterRedis(url, createMemoryLogger());
+  await waitForRedis(client, 2000);
   return client;
 }
 

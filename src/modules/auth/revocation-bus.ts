@@ -1,5 +1,5 @@
-import type Redis from "ioredis";
 import type { Logger } from "../../observability/logger";
+import type { RedisConnection } from "../../redis/client";
 
 export type RevocationEvent =
   | { kind: "sessions"; ids: string[] }
@@ -14,7 +14,11 @@ const channel = "revenue-api:revocations";
  * Tells every instance to forget a revoked session, user or key. Handlers run locally at once;
  * with Redis, other instances hear it through pub/sub within milliseconds.
  */
-export function createRevocationBus(options: { publisher?: Redis; subscriber?: Redis; logger: Logger }) {
+export function createRevocationBus(options: {
+  publisher?: RedisConnection;
+  subscriber?: RedisConnection;
+  logger: Logger;
+}) {
   const origin = crypto.randomUUID();
   const handlers: Array<(event: RevocationEvent) => void> = [];
   const dispatch = (event: RevocationEvent) => {
