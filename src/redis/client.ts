@@ -1,5 +1,6 @@
 import Redis, { Cluster, type ClusterOptions, type RedisOptions } from "ioredis";
 import type { RedisTarget } from "../config";
+import { withTimeout } from "../lib/timeout";
 import type { Logger } from "../observability/logger";
 
 /** A connection to any of the three deployments: one Redis, a Sentinel-watched master, a Cluster. */
@@ -56,8 +57,24 @@ export function createRedisSubscriber(target: RedisTarget | string, logger: Logg
   return connect(target, logger, "subscriber", { enableOfflineQueue: true, maxRetriesPerRequest: null });
 }
 
-/** Resolves true once the connection is ready, false if it is not within `ms`. Never rejects. */
-export function waitForRedis(redis: RedisConnection, ms: number): Promise<boolean> {
+/**
+ * Resolves true once the connection is ready, false if it is not within `ms`. Never rejects. A
+ * Cluster's connections to its masters open on first use; they are opened here, so that the first
+ * requests do not wait for the handshakes (and the limiter's 50 ms deadline does not pass).
+ */
+export async function waitForRedis(redis: RedisConnection, ms: number): Promise<boolean> {
+  const started = performance.now();
+  const ready = await whenReady(redis, ms);
+  if (!ready || !(redis instanceof Cluster)) return ready;
+  const masters = redis.nodes("master").map((node) => (node.status === "wait" ? node.connect() : undefined));
+  const left = Math.max(0, ms - (performance.now() - started));
+  return withTimeout(Promise.all(masters), left).then(
+    () => true,
+    () => false,
+  );
+}
+
+function whenReady(redis: RedisConnection, ms: number): Promise<boolean> {
   if (redis.status === "ready") return Promise.resolve(true);
   return new Promise((resolve) => {
     const done = (ready: boolean) => {
@@ -103,7 +120,9 @@ function open(target: RedisTarget | string, role: string, options: ConnectionOpt
         failoverDetector: true,
       });
     case "cluster": {
-      const { keyPrefix, enableOfflineQueue, enableAutoPipelining, ...node } = common;
+      // No retryStrategy per node: a node whose connection ends leaves the pool (ioredis then asks
+      // the others who owns its slots), instead of being retried while its replica took over.
+      const { keyPrefix, enableOfflineQueue, enableAutoPipelining, retryStrategy: _, ...node } = common;
       return new Cluster(target.nodes, {
         keyPrefix,
         enableOfflineQueue,

@@ -1,0 +1,39 @@
+import Redis from "ioredis";
+import { redisServersAvailable, redisServersRequired, startRedisSentinel, until } from "../helpers/redis-topology";
+import { fleetSuite } from "./fleet-suite";
+
+redisServersRequired();
+
+/** A master (26400), its replica (26401) and three sentinels (26410-26412), quorum 2. */
+if (redisServersAvailable) {
+  fleetSuite("Redis Sentinel (a master, a replica, three sentinels)", async () => {
+    const set = await startRedisSentinel({
+      masterPort: 26400,
+      replicaPort: 26401,
+      sentinelPorts: [26410, 26411, 26412],
+      downAfterMs: 1000,
+    });
+    const admin = new Redis({
+      sentinels: set.seeds.split(",").map((s) => ({ host: "127.0.0.1", port: Number(s.split(":")[1]) })),
+      name: set.masterName,
+    });
+    // Its reconnects while the master is gone are expected here.
+    admin.on("error", () => {});
+    return {
+      env: { REDIS_SENTINELS: set.seeds, REDIS_SENTINEL_MASTER: set.masterName },
+      count: async (key) => Number((await admin.get(key)) ?? 0),
+      // One master holds every key.
+      killMasterOf: () => set.master.kill(),
+      failedOver: () =>
+        until(
+          async () => (await set.currentMasterPort()) === set.replica.port,
+          20_000,
+          "the sentinels to promote the replica",
+        ),
+      async stop() {
+        admin.disconnect();
+        await set.stop();
+      },
+    };
+  });
+}
