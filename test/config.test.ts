@@ -23,7 +23,11 @@ describe("configuration", () => {
   test.each([
     ["no JWT_SECRET in production", { NODE_ENV: "production", JWT_REFRESH_SECRET: secret }, "JWT_SECRET"],
     ["no METRICS_TOKEN in production", { ...production, METRICS_TOKEN: "" }, "METRICS_TOKEN"],
-    ["a METRICS_TOKEN under 32 characters in production", { ...production, METRICS_TOKEN: "x".repeat(31) }, "METRICS_TOKEN"],
+    [
+      "a METRICS_TOKEN under 32 characters in production",
+      { ...production, METRICS_TOKEN: "x".repeat(31) },
+      "METRICS_TOKEN",
+    ],
     ["no JWT_REFRESH_SECRET in production", { NODE_ENV: "production", JWT_SECRET: secret }, "JWT_REFRESH_SECRET"],
     ["a JWT_SECRET under 32 characters", { ...production, JWT_SECRET: "short-secret" }, "JWT_SECRET"],
     [
@@ -36,6 +40,35 @@ describe("configuration", () => {
     ["PORT=70000", { ...production, PORT: "70000" }, "PORT"],
     ["REDIS_URL=notaurl", { ...production, REDIS_URL: "notaurl" }, "REDIS_URL"],
     ["a REDIS_URL that is not redis://", { ...production, REDIS_URL: "http://localhost:6379" }, "REDIS_URL"],
+    [
+      "REDIS_URL together with REDIS_CLUSTER_NODES",
+      { ...production, REDIS_URL: "redis://a:6379", REDIS_CLUSTER_NODES: "b:6379" },
+      "REDIS_URL, REDIS_CLUSTER_NODES",
+    ],
+    [
+      "REDIS_SENTINELS together with REDIS_CLUSTER_NODES",
+      { ...production, REDIS_SENTINELS: "a:26379", REDIS_SENTINEL_MASTER: "m", REDIS_CLUSTER_NODES: "b:6379" },
+      "REDIS_SENTINELS, REDIS_CLUSTER_NODES",
+    ],
+    ["REDIS_SENTINELS without REDIS_SENTINEL_MASTER", { ...production, REDIS_SENTINELS: "a:26379" }, "REDIS_SENTINELS"],
+    [
+      "REDIS_SENTINEL_MASTER without REDIS_SENTINELS",
+      { ...production, REDIS_SENTINEL_MASTER: "m" },
+      "REDIS_SENTINEL_MASTER",
+    ],
+    [
+      "a REDIS_CLUSTER_NODES entry that is not host:port",
+      { ...production, REDIS_CLUSTER_NODES: "a:6379,b:x" },
+      "REDIS_CLUSTER_NODES",
+    ],
+    ["REDIS_PASSWORD with no Redis", { ...production, REDIS_PASSWORD: "p" }, "REDIS_PASSWORD"],
+    [
+      "REDIS_PASSWORD and a password in REDIS_URL",
+      { ...production, REDIS_URL: "redis://:p@a:6379", REDIS_PASSWORD: "q" },
+      "REDIS_PASSWORD",
+    ],
+    ["REDIS_TLS with REDIS_URL", { ...production, REDIS_URL: "redis://a:6379", REDIS_TLS: "true" }, "REDIS_TLS"],
+    ["a RATE_LIMIT_PREFIX with a brace", { ...production, RATE_LIMIT_PREFIX: "rl:{x}:" }, "RATE_LIMIT_PREFIX"],
     ["RATE_LIMIT_MAX=-1", { ...production, RATE_LIMIT_MAX: "-1" }, "RATE_LIMIT_MAX"],
     ["RATE_LIMIT_WINDOW_MS=1m", { ...production, RATE_LIMIT_WINDOW_MS: "1m" }, "RATE_LIMIT_WINDOW_MS"],
     ["SUPABASE_URL without DATABASE_URL", { ...production, SUPABASE_URL: "https://x.supabase.co" }, "DATABASE_URL"],
@@ -63,6 +96,42 @@ describe("configuration", () => {
     expect(config.allowedOrigins).toBe("localhost");
     expect(config.databaseUrl).toStartWith("sqlite://");
     expect(config.logFormat).toBe("dev");
+  });
+
+  test("reads a Redis Cluster's seed nodes, and a Sentinel set with its master's name", () => {
+    expect(
+      loadConfig({
+        ...production,
+        REDIS_CLUSTER_NODES: "10.0.0.1:7000, [::1]:7001,redis-2",
+        REDIS_PASSWORD: "p",
+        REDIS_TLS: "true",
+      }).redis,
+    ).toEqual({
+      kind: "cluster",
+      nodes: [
+        { host: "10.0.0.1", port: 7000 },
+        { host: "::1", port: 7001 },
+        { host: "redis-2", port: 6379 },
+      ],
+      password: "p",
+      tls: true,
+    });
+    expect(loadConfig({ ...production, REDIS_SENTINELS: "s1:26379,s2", REDIS_SENTINEL_MASTER: "main" }).redis).toEqual({
+      kind: "sentinel",
+      sentinels: [
+        { host: "s1", port: 26379 },
+        { host: "s2", port: 26379 },
+      ],
+      masterName: "main",
+      password: undefined,
+      sentinelPassword: undefined,
+      tls: false,
+    });
+    expect(loadConfig({ ...production, REDIS_URL: "rediss://a:6380" }).redis).toEqual({
+      kind: "single",
+      url: "rediss://a:6380",
+      password: undefined,
+    });
   });
 
   test("reads the seed's variables in production", () => {
