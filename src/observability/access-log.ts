@@ -54,45 +54,122 @@ function bodySize(value: unknown): number | undefined {
 }
 
 /** Access log in the seed's formats: `combined` (production), `dev` (development), or `json`. */
-export function accessLog(format: LogFormat, writer: LineWriter): ResponseObserver | undefined {
+export function accessLog(format: LogFormat, writer: LineWriter, capacity = 512): ResponseObserver | undefined {
   if (format === "none") return undefined;
-  const line = formatters[format];
-  return (record) => writer.write(line(record));
+  const entries = createAccessEntries(capacity, formatters[format], format === "combined");
+  writer.attach(entries);
+  return (record) => {
+    if (entries.add(record)) writer.flush();
+    else writer.wake();
+  };
 }
 
-const formatters: Record<Exclude<LogFormat, "none">, (r: AccessRecord) => string> = {
-  combined: ({ request, state, status, bytes }) => {
-    const referer = request.headers.get("referer") ?? "-";
-    const agent = request.headers.get("user-agent") ?? "-";
-    return `${state.ip} - - [${clfNow()}] "${request.method} ${pathAndQuery(request.url)} HTTP/1.1" ${status} ${bytes ?? "-"} "${referer}" "${agent}"`;
-  },
-  dev: ({ request, path, status, durationMs, bytes }) =>
-    `${request.method} ${path} ${status} ${durationMs.toFixed(3)} ms - ${bytes ?? "-"}`,
-  json: ({ request, state, path, status, durationMs, bytes }) =>
+/**
+ * A request's access-log fields in preallocated columns, formatted into lines only when the writer
+ * flushes: on the request path an entry is a few stores (and, for `combined`, two header reads).
+ * The writer is asked to flush when `capacity` entries wait, so a flush formats at most that many.
+ */
+function createAccessEntries(capacity: number, line: (e: Entries, i: number) => string, withAgent: boolean) {
+  const columns: Entries = {
+    ip: new Array(capacity).fill(""),
+    method: new Array(capacity).fill(""),
+    url: new Array(capacity).fill(""),
+    path: new Array(capacity).fill(""),
+    route: new Array(capacity).fill(undefined),
+    requestId: new Array(capacity).fill(""),
+    principalId: new Array(capacity).fill(undefined),
+    referer: new Array(capacity).fill(null),
+    agent: new Array(capacity).fill(null),
+    status: new Uint16Array(capacity),
+    bytes: new Float64Array(capacity),
+    durationMs: new Float64Array(capacity),
+    time: new Float64Array(capacity),
+  };
+  let count = 0;
+  return {
+    /** Records one request; true when the columns are full and must be drained now. */
+    add({ request, state, path, status, bytes, durationMs }: AccessRecord): boolean {
+      const i = count++;
+      columns.ip[i] = state.ip;
+      columns.method[i] = request.method;
+      columns.url[i] = request.url;
+      columns.path[i] = path;
+      columns.route[i] = state.route;
+      columns.requestId[i] = state.id;
+      columns.principalId[i] = state.principal?.id;
+      if (withAgent) {
+        columns.referer[i] = request.headers.get("referer");
+        columns.agent[i] = request.headers.get("user-agent");
+      }
+      columns.status[i] = status;
+      columns.bytes[i] = bytes ?? -1;
+      columns.durationMs[i] = durationMs;
+      columns.time[i] = Date.now();
+      return count === capacity;
+    },
+    drain(lines: string[]) {
+      for (let i = 0; i < count; i++) lines.push(line(columns, i));
+      // Let go of the strings so an idle log holds no request's data.
+      for (let i = 0; i < count; i++) {
+        columns.url[i] = columns.path[i] = columns.requestId[i] = "";
+        columns.referer[i] = columns.agent[i] = null;
+        columns.route[i] = columns.principalId[i] = undefined;
+      }
+      count = 0;
+    },
+  };
+}
+
+interface Entries {
+  ip: string[];
+  method: string[];
+  url: string[];
+  path: string[];
+  route: Array<string | undefined>;
+  requestId: string[];
+  principalId: Array<string | undefined>;
+  referer: Array<string | null>;
+  agent: Array<string | null>;
+  status: Uint16Array;
+  /** -1: unknown. */
+  bytes: Float64Array;
+  durationMs: Float64Array;
+  time: Float64Array;
+}
+
+const size = (bytes: number) => (bytes < 0 ? "-" : String(bytes));
+
+const formatters: Record<Exclude<LogFormat, "none">, (e: Entries, i: number) => string> = {
+  combined: (e, i) =>
+    `${e.ip[i]} - - [${clfAt(e.time[i] as number)}] "${e.method[i]} ${pathAndQuery(e.url[i] as string)} HTTP/1.1" ` +
+    `${e.status[i]} ${size(e.bytes[i] as number)} "${e.referer[i] ?? "-"}" "${e.agent[i] ?? "-"}"`,
+  dev: (e, i) =>
+    `${e.method[i]} ${e.path[i]} ${e.status[i]} ${(e.durationMs[i] as number).toFixed(3)} ms - ${size(e.bytes[i] as number)}`,
+  json: (e, i) =>
     JSON.stringify({
-      time: new Date().toISOString(),
+      time: new Date(e.time[i] as number).toISOString(),
       level: "info",
       msg: "request",
-      requestId: state.id,
-      method: request.method,
-      path,
-      route: state.route,
-      status,
-      durationMs: Math.round(durationMs * 1000) / 1000,
-      bytes,
-      ip: state.ip,
-      principalId: state.principal?.id,
+      requestId: e.requestId[i],
+      method: e.method[i],
+      path: e.path[i],
+      route: e.route[i],
+      status: e.status[i],
+      durationMs: Math.round((e.durationMs[i] as number) * 1000) / 1000,
+      bytes: (e.bytes[i] as number) < 0 ? undefined : e.bytes[i],
+      ip: e.ip[i],
+      principalId: e.principalId[i],
     }),
 };
 
 const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-// The timestamp has one-second resolution: format it once per second, not once per request.
+// The timestamp has one-second resolution: format it once per second, not once per line.
 let clfSecond = -1;
 let clfText = "";
 
-function clfNow(): string {
-  const second = Math.floor(Date.now() / 1000);
+function clfAt(ms: number): string {
+  const second = Math.floor(ms / 1000);
   if (second !== clfSecond) {
     clfSecond = second;
     clfText = clfDate(new Date(second * 1000));

@@ -1,9 +1,8 @@
 import type { Config } from "../config";
-import { isoNow } from "../lib/iso-now";
 import { withTimeout } from "../lib/timeout";
-import type { UsageRow } from "../modules/usage/repository";
-import type { AccessRecord, ResponseObserver } from "./access-log";
+import type { ResponseObserver } from "./access-log";
 import type { Logger } from "./logger";
+import { createUsageBuffer } from "./usage-buffer";
 
 export interface UsageStats {
   /** Rows waiting to be written, in the buffer or in an insert under way. */
@@ -27,8 +26,8 @@ export interface UsageRecorder {
 }
 
 export interface UsageRecorderOptions {
-  /** The multi-row writer: createUsageRepository(db).insertMany. */
-  insert: (rows: readonly UsageRow[]) => Promise<void>;
+  /** Writes one batch given as a JSON array of rows: createUsageRepository(db).insertJson. */
+  insert: (rowsJson: string) => Promise<void>;
   settings: Config["usage"];
   logger: Logger;
   /** How long close() waits for the last insert; default 5 s. */
@@ -39,44 +38,42 @@ const recordedPrefix = "/api/v1/";
 
 /**
  * api_usage rows, buffered and written in multi-row inserts every `flushIntervalMs` or as soon as
- * `batchSize` rows wait, never one insert per request and never on the request path. While the
- * database is down rows stay buffered and are retried on each tick; the buffer holds at most
- * `bufferMax` rows (counting those in an insert under way), and only rows beyond that are dropped,
- * counted and logged once per tick. Requests no route matched are not recorded: they have no
- * template to group by and no principal, and a scanner would otherwise fill the buffer.
+ * `batchSize` rows wait, never one insert per request and never on the request path. A request
+ * leaves its values in preallocated columns (usage-buffer.ts); ids, timestamps and the JSON are
+ * made when a batch is written. While the database is down rows stay buffered and are retried on
+ * each tick; the buffer holds at most `bufferMax` rows (counting those in an insert under way), and
+ * only rows beyond that are dropped, counted and logged once per tick. Requests no route matched
+ * are not recorded: they have no template to group by and no principal, and a scanner would
+ * otherwise fill the buffer.
  */
 export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorder {
   const { insert, settings, logger, closeTimeoutMs = 5000 } = options;
-  let buffer: UsageRow[] = [];
-  let inFlight = 0;
+  const buffer = createUsageBuffer(settings.bufferMax);
   let writing: Promise<void> | undefined;
   let droppedSinceLog = 0;
   let failing = false;
   const totals = { written: 0, dropped: 0, failedInserts: 0 };
 
   const writeBatches = async (all: boolean) => {
-    while (buffer.length > 0 && (all || buffer.length >= settings.batchSize)) {
-      const batch = buffer.splice(0, settings.batchSize);
-      inFlight = batch.length;
+    while (buffer.size > 0 && (all || buffer.size >= settings.batchSize)) {
+      const count = Math.min(buffer.size, settings.batchSize);
       try {
-        await insert(batch);
-        totals.written += batch.length;
-        if (failing) logger.info("usage rows: database writes resumed", { buffered: buffer.length });
+        await insert(buffer.encode(count));
+        buffer.drop(count);
+        totals.written += count;
+        if (failing) logger.info("usage rows: database writes resumed", { buffered: buffer.size });
         failing = false;
       } catch (error) {
-        // Oldest first: the failed batch goes back to the front, inside the bound it was counted in.
-        buffer = batch.concat(buffer);
+        // The batch stays at the front, oldest first, inside the bound it was counted in.
         totals.failedInserts += 1;
         if (!failing) {
           logger.warn("usage rows: insert failed, keeping rows to retry", {
             error: error instanceof Error ? error.message : String(error),
-            buffered: buffer.length,
+            buffered: buffer.size,
           });
         }
         failing = true;
         return;
-      } finally {
-        inFlight = 0;
       }
     }
   };
@@ -110,42 +107,34 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
 
   return {
     observe(record) {
-      const row = toRow(record);
-      if (!row) return;
-      if (buffer.length + inFlight >= settings.bufferMax) {
+      const { request, state } = record;
+      if (!record.route || !record.path.startsWith(recordedPrefix)) return;
+      const principal = state.principal;
+      const kept = buffer.push(
+        principal?.userId ?? null,
+        principal?.organizationId ?? null,
+        principal?.apiKeyId ?? null,
+        record.route,
+        request.method,
+        record.status,
+        record.durationMs,
+        state.id,
+        Date.now(),
+      );
+      if (!kept) {
         totals.dropped += 1;
         droppedSinceLog += 1;
         return;
       }
-      buffer.push(row);
-      if (buffer.length >= settings.batchSize) void write(false);
+      if (buffer.size >= settings.batchSize && writing === undefined) void write(false);
     },
     flush,
     async close() {
       clearInterval(timer);
       // A database that stopped answering must not hold shutdown: give up after closeTimeoutMs.
       await withTimeout(flush(), closeTimeoutMs).catch(() => {});
-      const left = buffer.length + inFlight;
-      if (left > 0) logger.error("usage rows lost at shutdown: database unavailable", { rows: left });
+      if (buffer.size > 0) logger.error("usage rows lost at shutdown: database unavailable", { rows: buffer.size });
     },
-    stats: () => ({ buffered: buffer.length + inFlight, ...totals }),
-  };
-}
-
-function toRow(record: AccessRecord): UsageRow | undefined {
-  const { request, state } = record;
-  if (!record.route || !record.path.startsWith(recordedPrefix)) return undefined;
-  const principal = state.principal;
-  return {
-    id: Bun.randomUUIDv7(),
-    userId: principal?.userId ?? null,
-    organizationId: principal?.organizationId ?? null,
-    apiKeyId: principal?.apiKeyId ?? null,
-    endpoint: record.route,
-    method: request.method,
-    statusCode: record.status,
-    responseTimeMs: Math.round(record.durationMs * 1000) / 1000,
-    requestId: state.id,
-    createdAt: isoNow(),
+    stats: () => ({ buffered: buffer.size, ...totals }),
   };
 }

@@ -43,11 +43,17 @@ export function createUsageRepository(db: Database) {
      */
     async insertMany(rows: readonly UsageRow[]): Promise<void> {
       for (let start = 0; start < rows.length; start += maxRowsPerStatement) {
-        // A batch whose commit was not acknowledged (connection lost) is retried: rows already
-        // written are skipped, or the retry would fail on their ids forever and hold up every row after.
         await insertJson(sql, JSON.stringify(rows.slice(start, start + maxRowsPerStatement)));
       }
     },
+
+    /**
+     * One statement for rows already encoded as a JSON array of UsageRow (the usage recorder
+     * builds it from its columns; at most 3,000 rows). A batch whose commit was not acknowledged
+     * (connection lost) is retried: rows already written are skipped by id, or the retry would
+     * fail on their ids forever and hold up every row after.
+     */
+    insertJson: (rowsJson: string): Promise<void> => insertJson(sql, rowsJson),
 
     /**
      * Requests, errors and nearest-rank p50/p95 per (method, endpoint) of one organization in

@@ -1,0 +1,100 @@
+import { isoNow } from "../lib/iso-now";
+
+export type UsageBuffer = ReturnType<typeof createUsageBuffer>;
+
+/**
+ * api_usage rows as columns of preallocated arrays, oldest first (a ring): recording a request is
+ * a few stores, with no row object, id or timestamp string made on the request path. Rows are
+ * turned into the JSON the repository inserts only when a batch is written, and leave the ring
+ * only once written, so a failed insert is retried with the same rows — and the same ids, which
+ * the first encoding assigns and keeps (the insert skips ids already written).
+ */
+export function createUsageBuffer(capacity: number) {
+  const ids: Array<string | undefined> = new Array(capacity).fill(undefined);
+  const userIds: Array<string | null> = new Array(capacity).fill(null);
+  const organizationIds: Array<string | null> = new Array(capacity).fill(null);
+  const apiKeyIds: Array<string | null> = new Array(capacity).fill(null);
+  const endpoints: string[] = new Array(capacity).fill("");
+  const methods: string[] = new Array(capacity).fill("");
+  const requestIds: string[] = new Array(capacity).fill("");
+  const statuses = new Uint16Array(capacity);
+  const durations = new Float64Array(capacity);
+  const times = new Float64Array(capacity);
+  let head = 0;
+  let size = 0;
+
+  return {
+    /** Rows held, written or not. */
+    get size() {
+      return size;
+    },
+    capacity,
+
+    /**
+     * Appends a row; false (and nothing kept) when the ring is full. Values, not an object, so
+     * that recording allocates nothing. `time` is epoch ms: created_at and the UUIDv7's time.
+     */
+    push(
+      userId: string | null,
+      organizationId: string | null,
+      apiKeyId: string | null,
+      endpoint: string,
+      method: string,
+      statusCode: number,
+      responseTimeMs: number,
+      requestId: string,
+      time: number,
+    ): boolean {
+      if (size === capacity) return false;
+      const at = (head + size) % capacity;
+      ids[at] = undefined;
+      userIds[at] = userId;
+      organizationIds[at] = organizationId;
+      apiKeyIds[at] = apiKeyId;
+      endpoints[at] = endpoint;
+      methods[at] = method;
+      requestIds[at] = requestId;
+      statuses[at] = statusCode;
+      durations[at] = responseTimeMs;
+      times[at] = time;
+      size++;
+      return true;
+    },
+
+    /** The `count` oldest rows as a JSON array in the repository's row shape (UsageRow). */
+    encode(count: number): string {
+      let json = "[";
+      for (let i = 0; i < count && i < size; i++) {
+        const at = (head + i) % capacity;
+        const time = times[at] as number;
+        let id = ids[at];
+        if (id === undefined) {
+          id = Bun.randomUUIDv7("hex", time);
+          ids[at] = id;
+        }
+        json +=
+          `${i === 0 ? "" : ","}{"id":"${id}","userId":${text(userIds[at])},"organizationId":${text(organizationIds[at])},` +
+          `"apiKeyId":${text(apiKeyIds[at])},"endpoint":${JSON.stringify(endpoints[at])},` +
+          `"method":${JSON.stringify(methods[at])},"statusCode":${statuses[at]},` +
+          `"responseTimeMs":${Math.round((durations[at] as number) * 1000) / 1000},` +
+          `"requestId":${JSON.stringify(requestIds[at])},"createdAt":"${isoNow(time)}"}`;
+      }
+      return `${json}]`;
+    },
+
+    /** Forgets the `count` oldest rows (written). */
+    drop(count: number): void {
+      const n = Math.min(count, size);
+      for (let i = 0; i < n; i++) {
+        const at = (head + i) % capacity;
+        // Let go of the strings so a quiet ring holds no request's data.
+        userIds[at] = organizationIds[at] = apiKeyIds[at] = null;
+        endpoints[at] = methods[at] = requestIds[at] = "";
+      }
+      head = (head + n) % capacity;
+      size -= n;
+    },
+  };
+}
+
+const text = (value: string | null | undefined) => (value == null ? "null" : JSON.stringify(value));
