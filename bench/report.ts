@@ -32,6 +32,7 @@ export const columns = [
   "vs ceiling",
   "vs baseline",
   "server CPU µs/req",
+  "ceiling µs/req",
   "generator CPU %",
 ] as const;
 
@@ -59,7 +60,7 @@ export function tableRows(outcomes: ScenarioOutcome[]): string[][] {
     const r = o.result;
     if (o.status !== "measured" || !r) {
       const why = o.status === "unavailable" ? "not available yet" : `failed: ${o.note ?? ""}`;
-      return [o.title, why, "", "", "", "", "", "", "", ""];
+      return [o.title, why, "", "", "", "", "", "", "", "", ""];
     }
     const ceiling = o.ceiling?.result;
     const generator = [r.generatorCpuPercent, ceiling?.generatorCpuPercent]
@@ -76,6 +77,7 @@ export function tableRows(outcomes: ScenarioOutcome[]): string[][] {
       fixed(o.ratio, 2),
       fixed(o.baselineRatio, 2),
       fixed(o.cpuUsPerRequest, 1),
+      fixed(o.ceiling?.cpuUsPerRequest, 1),
       generator,
     ];
   });
