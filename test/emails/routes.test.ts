@@ -40,6 +40,7 @@ describe.each(dialects)("emails API on %s", (dialect) => {
 
   const send = (body: unknown, token = userToken) =>
     app.handle(jsonRequest("POST", "/api/v1/emails", body, bearer(token)));
+  const emailCount = async () => Number((await database.db.sql`SELECT count(*) AS n FROM emails`)[0].n);
   const get = (path: string, token = userToken) =>
     app.handle(new Request(`http://localhost${path}`, { headers: bearer(token) }));
 
@@ -127,10 +128,39 @@ describe.each(dialects)("emails API on %s", (dialect) => {
     ["LF", "Hello\nBcc: victim@example.com"],
     ["CR", "Hello\rBcc: victim@example.com"],
     ["NUL", "Hello\u0000"],
-  ])("refuses a subject with %s (header injection) with 422 on subject", async (_, subject) => {
+    ["TAB", "Hello\tthere"],
+    ["DEL", "Hello\u007f"],
+    ["C1 NEL (U+0085)", "Hi\u0085Bcc: victim@evil.test"],
+    ["C1 U+0080", "Hi\u0080"],
+    ["C1 U+008D (reverse line feed)", "Hi\u008dBcc: victim@evil.test"],
+    ["C1 U+009F", "Hi\u009f"],
+  ])("refuses a subject with %s (header injection) with 422 on subject, and queues nothing", async (_, subject) => {
+    const before = await emailCount();
     const body = await expectErrorEnvelope(await send({ prospectId, subject, text: "Body" }), 422, "ValidationError");
     expect(body.errors).toEqual({ subject: ["Subject has an invalid format"] });
+    expect(await emailCount()).toBe(before);
   });
+
+  test("accepts a subject with non-ASCII text that is not a control character", async () => {
+    const response = await send({ prospectId, subject: "Grüße, Ada — ½ price \u00a0today", text: "Body" });
+    expect(response.status).toBe(202);
+  });
+
+  test.each([
+    ["NEL (U+0085)", "eve@example.com\u0085Bcc: all@example.com"],
+    ["U+009B", "eve\u009b@example.com"],
+  ])(
+    "refuses to queue for a prospect whose stored address holds a C1 control, %s: 422 on prospectId",
+    async (_, email) => {
+      const tainted = await insertProspect(database.db, acme.id, { email });
+      const body = await expectErrorEnvelope(
+        await send({ prospectId: tainted, subject: "Hi", text: "Body" }),
+        422,
+        "ValidationError",
+      );
+      expect(body.errors).toEqual({ prospectId: ["The prospect's email address cannot receive mail"] });
+    },
+  );
 
   test("refuses to queue for a prospect whose stored address could inject headers: 422 on prospectId", async () => {
     const tainted = await insertProspect(database.db, acme.id, { email: "eve@example.com\r\nBcc: all@example.com" });

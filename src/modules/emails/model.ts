@@ -2,8 +2,12 @@ import { t } from "elysia";
 import { pageQuery } from "../../http/pagination";
 import { errorEnvelopeSchema, listSchema, nullable, okSchema, timestampSchema } from "../../http/schemas";
 
-/** No control characters: a CR or LF in a header value could add headers or recipients. */
-const singleLinePattern = "^[^\\u0000-\\u001f\\u007f]*$";
+/**
+ * No control character (Unicode Cc: C0, DEL and C1): a CR or LF in a header value could add
+ * headers or recipients, and a C1 one (U+0085 NEL) is a line break to some readers. The worker's
+ * last check before sending (src/mail/address.ts, `\p{Cc}`) refuses the same set.
+ */
+const singleLinePattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$";
 
 export const createEmailBody = t.Object(
   {
