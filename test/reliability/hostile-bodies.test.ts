@@ -71,6 +71,48 @@ describe.each(dialects)("prototype pollution on %s", (dialect) => {
   });
 });
 
+describe.each(dialects)("bodies that are not JSON objects, on %s", (dialect) => {
+  let world: World;
+  beforeAll(async () => {
+    world = await buildWorld(dialect);
+  }, 30_000);
+  afterAll(() => world.database.drop());
+
+  // Every route that takes a body, from the app's own route list, against a real resource id.
+  const bodyRoutes = buildTestApp({ deps: { ai: cannedAi } })
+    .app.routes.filter((r) => r.path.startsWith("/api/v1/") && ["POST", "PATCH", "PUT"].includes(r.method))
+    .map((r) => `${r.method} ${r.path}`);
+  const notObjects = ["[]", "[{}]", '"x"', "42", "true", "false", "null"];
+  const cases = bodyRoutes.flatMap((key) => notObjects.map((text) => [key, text] as const));
+
+  test("the table covers the routes the issue names", () => {
+    expect(bodyRoutes).toEqual(
+      expect.arrayContaining(["PATCH /api/v1/users/:id", "PATCH /api/v1/prospects/:id", "POST /api/v1/auth/logout"]),
+    );
+  });
+
+  test.each(cases)("%s with the JSON body %s answers 422 on body and changes nothing", async (key, text) => {
+    const entry = routeRequests[key] as NonNullable<(typeof routeRequests)[string]>;
+    const valid = await entry.build(world);
+    // Logging out with the admin's session would end it for the cases after this one.
+    const caller = key.endsWith("/auth/logout") ? world.headers.adminKey : world.headers.admin;
+    const before = key.startsWith("PATCH") ? await (await world.call("GET", valid.path, caller)).text() : undefined;
+    const response = await world.app.handle(
+      new Request(`http://localhost${valid.path}`, {
+        method: key.split(" ")[0],
+        headers: { ...caller, "content-type": "application/json" },
+        body: text,
+      }),
+    );
+    const body = await expectErrorEnvelope(response, 422, "ValidationError");
+    expect(body.errors).toEqual({ body: ["Body must be a JSON object"] });
+    if (before !== undefined) {
+      const after = await (await world.call("GET", valid.path, caller)).text();
+      expect(JSON.parse(after).data).toEqual(JSON.parse(before).data);
+    }
+  });
+});
+
 describe.each(dialects)("bytes that databases refuse, on %s", (dialect) => {
   let world: World;
   beforeAll(async () => {
