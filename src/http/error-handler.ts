@@ -5,6 +5,7 @@ import { errorEnvelope, jsonHeaders } from "./envelope";
 import { AppError, errorNames, httpError } from "./errors";
 import { pathOf } from "./host-header";
 import { readJsonBody } from "./json-body";
+import { createObjectBodyCheck, notAnObject } from "./object-body";
 import { requestState } from "./request-state";
 import { fieldErrors } from "./validation-messages";
 
@@ -28,14 +29,23 @@ export interface ErrorHandlerOptions {
 export function errorHandler(options: ErrorHandlerOptions) {
   const { config, logger } = options;
   const development = config.env === "development";
+  const objectBodies = createObjectBodyCheck();
   return new Elysia({ name: "error-handler" })
-    .onParse({ as: "global" }, ({ request, contentType }) => {
-      if (/^application\/(.+\+)?json/i.test(contentType)) return readJsonBody(request, config.bodyLimit);
+    .onParse({ as: "global" }, async ({ request, contentType }) => {
+      if (/^application\/(.+\+)?json/i.test(contentType)) {
+        return objectBodies.mark(request, await readJsonBody(request, config.bodyLimit));
+      }
+    })
+    .onBeforeHandle({ as: "global" }, ({ request }) => {
+      if (objectBodies.isMarked(request)) throw notAnObject();
     })
     .onError({ as: "global" }, ({ code, error, request, route, set }) => {
       // From the URL itself: Elysia's path is wrong for a request.url without a host (refused 400s).
       const path = pathOf(request.url);
-      const appError = toAppError(code, error, path, request.method, options, development);
+      const appError =
+        code === "VALIDATION" && objectBodies.isMarked(request)
+          ? notAnObject()
+          : toAppError(code, error, path, request.method, options, development);
       const status = appError.status;
       const state = requestState(request);
       // onServerError and the response observers read the matched template from the state.

@@ -4,10 +4,7 @@ const maxDepth = 32;
 
 /**
  * Reads a JSON body with a byte limit that holds even without Content-Length (chunked uploads),
- * so an oversized body is refused without being buffered whole. Every body this API takes is a
- * JSON object: anything else (`[]`, `"x"`, `42`, `true`, `null`) is a 422 here, for every route,
- * because Elysia's normalisation turns a non-object into `{}` before a schema of optional
- * members sees it.
+ * so an oversized body is refused without being buffered whole.
  */
 export async function readJsonBody(request: Request, limit: number): Promise<unknown> {
   const text = await readText(request, limit);
@@ -15,16 +12,11 @@ export async function readJsonBody(request: Request, limit: number): Promise<unk
   if (nestingDepth(text) > maxDepth) {
     throw httpError(400, `JSON body is nested deeper than ${maxDepth} levels`);
   }
-  let body: unknown;
   try {
-    body = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
     throw httpError(400, "Malformed JSON body");
   }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw httpError(422, "Validation failed", { details: { body: ["Body must be a JSON object"] } });
-  }
-  return body;
 }
 
 async function readText(request: Request, limit: number): Promise<string> {
