@@ -88,6 +88,38 @@ describe("CORS with ALLOWED_ORIGINS", () => {
     expect(await response.text()).toBe("");
   });
 
+  // Near misses of the allowed origin: a prefix or suffix match, another scheme, port or case.
+  const nearMisses = [
+    "https://app.example.com.evil.net",
+    "https://app.example.comevil.net",
+    "https://evil-app.example.com",
+    "https://evil.app.example.com",
+    "https://app.example.co",
+    "http://app.example.com",
+    "https://app.example.com:8443",
+    "https://APP.example.com",
+    "https://app.example.com/",
+    "null",
+  ];
+
+  test.each(nearMisses)("gives the near miss %s no Access-Control-Allow-Origin on a request", async (origin) => {
+    for (const path of ["/health", "/api/v1/prospects"]) {
+      const response = await request(path, { headers: { origin } });
+      expect(response.headers.has("access-control-allow-origin")).toBe(false);
+      expect(response.headers.has("access-control-expose-headers")).toBe(false);
+    }
+  });
+
+  test.each(nearMisses)("gives the near miss %s no Access-Control-Allow-Origin on a preflight", async (origin) => {
+    const response = await request("/api/v1/prospects", {
+      method: "OPTIONS",
+      headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization" },
+    });
+    expect(response.headers.has("access-control-allow-origin")).toBe(false);
+    expect(response.headers.has("access-control-allow-methods")).toBe(false);
+    expect(response.headers.has("access-control-allow-headers")).toBe(false);
+  });
+
   test("answers a preflight from a denied origin without Access-Control-Allow-Origin", async () => {
     const response = await request("/api/v1/prospects", {
       method: "OPTIONS",

@@ -98,3 +98,38 @@ describe("graceful shutdown", () => {
     },
   );
 });
+
+describe("cleanup at shutdown", () => {
+  test("a cleanup step that throws or rejects does not stop the steps after it, and the process exits 0", async () => {
+    const child = Bun.spawn([process.execPath, join(import.meta.dir, "cleanup-steps-process.ts")], {
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const reader = child.stdout.getReader();
+    const decoder = new TextDecoder();
+    let out = "";
+    while (!out.includes("ready")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out += decoder.decode(value);
+    }
+    child.kill("SIGTERM");
+    const exited = await Promise.race([child.exited, Bun.sleep(5000).then(() => "hung" as const)]);
+    if (exited === "hung") child.kill("SIGKILL");
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out += decoder.decode(value);
+    }
+    const log = await new Response(child.stderr).text();
+    expect(exited).toBe(0);
+    expect(out.split("\n").filter((line) => line.startsWith("ran "))).toEqual(["ran first", "ran last"]);
+    const failures = log
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line))
+      .filter((entry) => entry.msg === "cleanup step failed");
+    expect(failures.map((f) => f.error)).toEqual(["Error: flush failed", "Error: close rejected"]);
+    expect(log).toContain("shutdown complete");
+  }, 15_000);
+});
