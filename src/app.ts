@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import type { Config } from "./config";
 import type { Database } from "./db/database";
 import { createAllowedMethods } from "./http/allowed-methods";
+import { mapDatabaseError } from "./http/database-errors";
 import { type ErrorMapper, errorHandler } from "./http/error-handler";
 import { requestContext } from "./http/request-context";
 import { responseFinisher } from "./http/response-finisher";
@@ -29,6 +30,7 @@ export interface AppDeps {
   keyUse?: KeyUseTracker;
   readiness?: Record<string, ReadinessCheck>;
   observers?: ResponseObserver[];
+  /** Mappers of other dependencies' errors; the database's (src/http/database-errors.ts) always applies. */
   errorMappers?: ErrorMapper[];
   onServerError?: (error: unknown, request: Request, status: number) => void;
   /** Counts /api/v1 requests; without one (tests not about limits) nothing is limited. */
@@ -64,7 +66,8 @@ export function createApp(deps: AppDeps) {
         config,
         logger: deps.logger,
         allowedMethods,
-        mappers: deps.errorMappers,
+        // The database layer's typed errors are the HTTP layer's to word, whatever else is mapped.
+        mappers: [mapDatabaseError, ...(deps.errorMappers ?? [])],
         onServerError: deps.onServerError,
       }),
     )

@@ -23,6 +23,9 @@ export interface Config {
   dbPoolMax: number;
   /** false for transaction-mode poolers (Supabase :6543) that cannot keep prepared statements. */
   dbPrepare: boolean;
+  /** Deadline of every request-path query (DB_QUERY_TIMEOUT_MS); the Postgres connect timeout (DB_CONNECT_TIMEOUT_MS). */
+  dbQueryTimeoutMs: number;
+  dbConnectTimeoutMs: number;
   migrateOnStart: boolean;
   jwt: {
     accessSecret: string;
@@ -129,6 +132,8 @@ export function loadConfig(env: Env = process.env): Config {
     embeddedDatabase: databaseUrl === undefined,
     dbPoolMax: read.int("DB_POOL_MAX", 10, 1, 1000),
     dbPrepare: read.bool("DB_PREPARE", true),
+    dbQueryTimeoutMs: read.int("DB_QUERY_TIMEOUT_MS", 1500, 10, 600_000),
+    dbConnectTimeoutMs: read.int("DB_CONNECT_TIMEOUT_MS", 2000, 100, 600_000),
     migrateOnStart: read.bool("MIGRATE_ON_START", true),
     jwt,
     passwordHash: {

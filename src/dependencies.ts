@@ -1,18 +1,20 @@
 import type { AppDeps } from "./app";
 import type { Config } from "./config";
 import { type Database, openDatabase } from "./db/database";
-import { mapDatabaseError } from "./db/errors";
 import { migrate, pendingMigrations } from "./db/migrate";
 import { ensureDevelopmentSeed } from "./db/seed";
+import { type CircuitBreaker, circuitReadiness, createCircuitBreaker } from "./lib/circuit-breaker";
 import { smtpReadiness } from "./mail/readiness";
 import { createMailer } from "./mail/transport";
 import { createEmailWorker } from "./mail/worker";
+import { createOpenAiProvider } from "./modules/ai/provider";
 import { createKeyUseTracker } from "./modules/api-keys/last-used";
 import { createApiKeyRepository } from "./modules/api-keys/repository";
 import { createRevocationBus } from "./modules/auth/revocation-bus";
 import { evaluateReadiness, informational, type ReadinessCheck } from "./modules/health";
 import { createUsageRepository } from "./modules/usage/repository";
 import { accessLog, type ResponseObserver } from "./observability/access-log";
+import { logCircuitTransitions } from "./observability/circuit-log";
 import { createErrorTracker } from "./observability/error-tracker";
 import { createLineWriter } from "./observability/line-writer";
 import type { Logger } from "./observability/logger";
@@ -34,7 +36,13 @@ export async function buildDependencies(config: Config, logger: Logger): Promise
   if (config.jwt.generated) {
     logger.warn("JWT_SECRET/JWT_REFRESH_SECRET not set: using random per-process secrets (development only)");
   }
-  const db = openDatabase(config.databaseUrl, { poolMax: config.dbPoolMax, prepare: config.dbPrepare });
+  const db = openDatabase(config.databaseUrl, {
+    poolMax: config.dbPoolMax,
+    prepare: config.dbPrepare,
+    queryTimeoutMs: config.dbQueryTimeoutMs,
+    connectTimeoutMs: config.dbConnectTimeoutMs,
+    onCircuitTransition: logCircuitTransitions(logger, "database"),
+  });
   await prepareSchema(db, config, logger);
   if (config.env === "development" && config.embeddedDatabase) {
     // A fresh checkout on the embedded database is usable at once: seed it and say how to sign in.
@@ -58,9 +66,20 @@ export async function buildDependencies(config: Config, logger: Logger): Promise
   const limiter = createRateLimiter({ config, redis: counters, logger });
 
   // Without SMTP_URL (outside development) there is no mailer: emails stay queued until one is set.
-  const mailer = createMailer(config, logger);
+  const mailer = createMailer(config, logger, (verify) =>
+    // SMTP is not on the request path: probe the relay (a verify) less eagerly than the database.
+    createCircuitBreaker({
+      name: "smtp",
+      probe: verify,
+      maxOpenMs: 30_000,
+      onTransition: logCircuitTransitions(logger, "smtp"),
+    }),
+  );
   const worker = mailer && createEmailWorker({ db, mailer, logger });
   worker?.start();
+
+  const aiBreaker = createCircuitBreaker({ name: "ai", onTransition: logCircuitTransitions(logger, "ai") });
+  const ai = createOpenAiProvider(config.ai, { logger, breaker: aiBreaker });
 
   const errors = createErrorTracker(config, logger);
   const usage = config.usage.enabled
@@ -72,11 +91,13 @@ export async function buildDependencies(config: Config, logger: Logger): Promise
     database: () => db.ping(800),
     redis: redis && redisReadiness(redis, limiter),
     smtp: mailer?.kind === "smtp" ? informational(smtpReadiness(mailer)) : undefined,
+    ai: ai && informational(circuitReadiness(aiBreaker)),
   };
   const metrics = createMetrics({
     rateLimitStore: () => limiter.storeState(),
     usage: usage?.stats,
     readiness: () => evaluateReadiness(readiness, lifecycle),
+    circuits: [db.breaker, ai && aiBreaker, mailer?.breaker].filter((c): c is CircuitBreaker => c !== undefined),
   });
   observers.push(metrics.observe);
 
@@ -90,10 +111,10 @@ export async function buildDependencies(config: Config, logger: Logger): Promise
       keyUse,
       limiter,
       mailer,
+      ai,
       observers,
       metrics,
       onServerError: errors.capture,
-      errorMappers: [mapDatabaseError],
       readiness,
     },
     databaseKind: db.dialect,

@@ -1,4 +1,4 @@
-import { httpError } from "../http/errors";
+import { DatabaseInvalidValueError } from "./errors";
 
 /** The sort key of the last row of a page: [createdAt, id], [score, id]… */
 export type CursorKey = readonly (string | number)[];
@@ -8,9 +8,15 @@ export function encodeCursor(key: CursorKey): string {
   return Buffer.from(JSON.stringify(key)).toString("base64url");
 }
 
+/** A cursor that was tampered with or belongs to another list: a 422 on `cursor` at the HTTP layer. */
+export function invalidCursor(detail = "is not a cursor of this list"): DatabaseInvalidValueError {
+  return new DatabaseInvalidValueError("Invalid cursor", { field: "cursor", detail });
+}
+
 /**
  * The key a cursor holds, checked against the shape the list expects ("string" or "number" per
- * position). A cursor that was tampered with or belongs to another list is a 422 on `cursor`.
+ * position). A number must be a safe integer: a forged 1e+21 would otherwise reach SQL, where
+ * SQLite refuses it as a datatype mismatch and Postgres as out of range.
  */
 export function decodeCursor<const Shape extends readonly ("string" | "number")[]>(
   cursor: string,
@@ -22,8 +28,11 @@ export function decodeCursor<const Shape extends readonly ("string" | "number")[
   } catch {
     key = undefined;
   }
-  const valid = Array.isArray(key) && key.length === shape.length && key.every((value, i) => typeof value === shape[i]);
-  if (!valid) throw httpError(422, "Invalid cursor", { details: { cursor: ["is not a cursor of this list"] } });
+  const valid =
+    Array.isArray(key) &&
+    key.length === shape.length &&
+    key.every((value, i) => typeof value === shape[i] && (typeof value !== "number" || Number.isSafeInteger(value)));
+  if (!valid) throw invalidCursor();
   return key as { [K in keyof Shape]: Shape[K] extends "number" ? number : string };
 }
 

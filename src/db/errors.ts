@@ -1,27 +1,65 @@
 import { SQL } from "bun";
-import { type AppError, httpError } from "../http/errors";
 
-/** ping() gave up waiting: treated like a lost connection. */
-export class DatabaseTimeoutError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "DatabaseTimeoutError";
+/**
+ * The database layer's own errors. Repositories and the query deadline raise these; the HTTP layer
+ * (src/http/database-errors.ts) decides what a client sees. Messages never carry SQL or driver
+ * text, so they are safe to show; the driver's error stays in `cause` for the log.
+ */
+export class DatabaseError extends Error {
+  /** The field (camelCase) the error is about, when one is known. */
+  readonly field?: string;
+  constructor(message: string, options: { field?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = new.target.name;
+    this.field = options.field;
+  }
+}
+
+/** The database cannot be reached or cannot serve now (connection lost, overloaded, circuit open). */
+export class DatabaseUnavailableError extends DatabaseError {}
+
+/** A query, or a ping, was not answered within its deadline: treated like a lost connection. */
+export class DatabaseTimeoutError extends DatabaseUnavailableError {}
+
+/** A unique key is taken, or a row is still referenced. */
+export class DatabaseConflictError extends DatabaseError {}
+
+/**
+ * A value the database does not accept. `unrepresentable`: the type cannot hold it at all (a NUL
+ * character, year 0, a number past the column); otherwise a rule refused it (a check, a missing
+ * reference, a cursor that is not one of the list's).
+ */
+export class DatabaseInvalidValueError extends DatabaseError {
+  readonly unrepresentable: boolean;
+  /** The message for the field, when it differs from the error's. */
+  readonly detail?: string;
+  constructor(
+    message: string,
+    options: { field?: string; cause?: unknown; unrepresentable?: boolean; detail?: string },
+  ) {
+    super(message, options);
+    this.unrepresentable = options.unrepresentable ?? false;
+    this.detail = options.detail;
   }
 }
 
 export const databaseUnavailableMessage = "Database unavailable, please retry";
 
 /**
- * Turns a driver error into the AppError a client should see, or undefined when it is not one
- * the client can act on (a bug: let it be a 500). Messages never carry SQL or driver text; the
- * driver error stays in `cause` for the log.
+ * The typed error for a driver error, or undefined when it is none a client can act on (a bug:
+ * let it be a 500). A DatabaseError is returned as it is.
  */
-export function mapDatabaseError(error: unknown): AppError | undefined {
-  if (error instanceof SQL.PostgresError) return mapPostgres(error);
-  if (error instanceof SQL.SQLiteError) return mapSqlite(error);
-  if (error instanceof DatabaseTimeoutError) return unavailable(error);
+export function classifyDatabaseError(error: unknown): DatabaseError | undefined {
+  if (error instanceof DatabaseError) return error;
+  if (error instanceof SQL.PostgresError) return classifyPostgres(error);
+  if (error instanceof SQL.SQLiteError) return classifySqlite(error);
   if (isSocketError(error)) return unavailable(error);
   return undefined;
+}
+
+/** For a repository's catch: the typed error, or the error itself when it is not one. */
+export function toDatabaseError(error: unknown): unknown {
+  return classifyDatabaseError(error) ?? error;
 }
 
 /** Bun's own codes for a connection that could not be had or was lost. */
@@ -56,7 +94,7 @@ function isTransientSqlState(state: string): boolean {
  */
 const badValueStates = new Set(["22021", "22P05", "22007", "22008", "22009", "22003", "22001", "22P02"]);
 
-function mapPostgres(error: InstanceType<typeof SQL.PostgresError>): AppError | undefined {
+function classifyPostgres(error: InstanceType<typeof SQL.PostgresError>): DatabaseError | undefined {
   if (postgresConnectionCodes.has(error.code)) return unavailable(error);
   const state = error.errno ?? "";
   if (state === "23505") return conflict(error, error.table, error.constraint);
@@ -71,7 +109,7 @@ function mapPostgres(error: InstanceType<typeof SQL.PostgresError>): AppError | 
 }
 
 /** Messages: "UNIQUE constraint failed: index 'users_email_key'" or "…: users.email". */
-function mapSqlite(error: InstanceType<typeof SQL.SQLiteError>): AppError | undefined {
+function classifySqlite(error: InstanceType<typeof SQL.SQLiteError>): DatabaseError | undefined {
   const code = error.code;
   if (code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
     const index = /index '([^']+)'/.exec(error.message)?.[1];
@@ -89,6 +127,9 @@ function mapSqlite(error: InstanceType<typeof SQL.SQLiteError>): AppError | unde
     const column = /NOT NULL constraint failed: \w+\.(\w+)/.exec(error.message)?.[1];
     return invalid(error, column ? camel(column) : undefined);
   }
+  // A value of the wrong type where SQLite insists on one (a LIMIT or OFFSET of 1e+21), or one
+  // past SQLite's size limits: the client's value, as 22xxx is on Postgres.
+  if (code === "SQLITE_MISMATCH" || code === "SQLITE_TOOBIG") return badValue(error);
   if (/^(SQLITE_BUSY|SQLITE_LOCKED|SQLITE_CANTOPEN|SQLITE_IOERR|SQLITE_FULL|SQLITE_READONLY)/.test(code)) {
     return unavailable(error);
   }
@@ -96,39 +137,40 @@ function mapSqlite(error: InstanceType<typeof SQL.SQLiteError>): AppError | unde
   return undefined;
 }
 
-function unavailable(cause: unknown): AppError {
-  return httpError(503, databaseUnavailableMessage, { headers: { "Retry-After": "5" }, cause });
+function unavailable(cause: unknown): DatabaseError {
+  return new DatabaseUnavailableError(databaseUnavailableMessage, { cause });
 }
 
-function badValue(cause: unknown): AppError {
-  return httpError(400, "The request contains a value the database cannot accept", { cause });
+function badValue(cause: unknown): DatabaseError {
+  return new DatabaseInvalidValueError("The request contains a value the database cannot accept", {
+    cause,
+    unrepresentable: true,
+  });
 }
 
-function conflict(cause: unknown, table?: string, constraint?: string, column?: string): AppError {
+function conflict(cause: unknown, table?: string, constraint?: string, column?: string): DatabaseError {
   const field = column ? camel(column) : (fieldOfConstraint(table, constraint, "key") ?? "id");
   const resource = resourceName(table);
   const message = `${/^[aeio]/i.test(resource) ? "An" : "A"} ${resource} with this ${humanField(field)} already exists`;
-  return httpError(409, message, { details: { [field]: [message] }, cause });
+  return new DatabaseConflictError(message, { field, cause });
 }
 
-function missingReference(cause: unknown, table?: string, constraint?: string, detail?: string): AppError {
+function missingReference(cause: unknown, table?: string, constraint?: string, detail?: string): DatabaseError {
   // A delete blocked by a reference is a conflict, not bad input. Our keys cascade or set null,
   // so this only happens if a later migration adds a restricting key.
   if (detail?.includes("is still referenced")) {
-    const message = `This ${resourceName(table)} is still in use`;
-    return httpError(409, message, { cause });
+    return new DatabaseConflictError(`This ${resourceName(table)} is still in use`, { cause });
   }
   const field = fieldOfConstraint(table, constraint, "fkey") ?? "reference";
   const referenced = /table "(\w+)"/.exec(detail ?? "")?.[1];
   const message = referenced
     ? `${field} does not refer to an existing ${resourceName(referenced)}`
     : "A referenced record does not exist";
-  return httpError(422, message, { details: { [field]: [message] }, cause });
+  return new DatabaseInvalidValueError(message, { field, cause });
 }
 
-function invalid(cause: unknown, field = "body"): AppError {
-  const message = `${field} has a value the database does not accept`;
-  return httpError(422, message, { details: { [field]: [message] }, cause });
+function invalid(cause: unknown, field = "body"): DatabaseError {
+  return new DatabaseInvalidValueError(`${field} has a value the database does not accept`, { field, cause });
 }
 
 const resources: Record<string, string> = {

@@ -21,7 +21,8 @@ export async function exclusiveTransaction<T>(
   fn: (tx: Database) => Promise<T>,
 ): Promise<T> {
   if (db.dialect === "postgres") {
-    return db.sql.begin(async (sql) => {
+    // No query deadline here: the lock may rightly be held for as long as a migration runs.
+    return db.direct.begin(async (sql) => {
       await sql`select pg_advisory_xact_lock(hashtext(${lockName}))`;
       return fn(scoped(db, sql));
     }) as Promise<T>;

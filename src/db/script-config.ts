@@ -1,6 +1,6 @@
 import { type Config, loadConfig } from "../config";
 import type { Database } from "./database";
-import { mapDatabaseError } from "./errors";
+import { classifyDatabaseError, DatabaseUnavailableError } from "./errors";
 import { migrate, pendingMigrations } from "./migrate";
 
 export type DatabaseConfig = Pick<Config, "env" | "databaseUrl" | "dbPoolMax" | "dbPrepare" | "migrateOnStart">;
@@ -38,8 +38,13 @@ export async function ensureMigrated(db: Database, config: DatabaseConfig): Prom
 
 /** One line for a script's failure: what went wrong, without a stack. */
 export function describeScriptError(error: unknown): string {
-  const mapped = mapDatabaseError(error);
+  const typed = classifyDatabaseError(error);
   const text = error instanceof Error ? error.message : String(error);
-  if (mapped?.status === 503) return `cannot reach the database: ${text}`;
-  return mapped?.message ?? text;
+  if (typed instanceof DatabaseUnavailableError) return `cannot reach the database: ${describeCause(typed)}`;
+  return typed?.message ?? text;
+}
+
+/** The driver's own words under a typed error: a script's operator needs them, a client never does. */
+function describeCause(error: Error): string {
+  return error.cause instanceof Error ? error.cause.message : error.message;
 }

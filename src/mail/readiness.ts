@@ -12,6 +12,8 @@ export function smtpReadiness(mailer: Mailer): () => Promise<void> {
   let verifiedAt = Number.NEGATIVE_INFINITY;
   let running: Promise<void> | undefined;
   return async () => {
+    // The breaker's own probe verifies while it is open: no second connection for readiness.
+    if (mailer.breaker && mailer.breaker.state() !== "closed") throw new Error("smtp circuit open");
     if (Date.now() - verifiedAt < verifiedForMs) return;
     running ??= mailer.verify().finally(() => {
       running = undefined;

@@ -1,5 +1,6 @@
 import nodemailer from "nodemailer";
 import { type Config, ConfigError } from "../config";
+import type { CircuitBreaker } from "../lib/circuit-breaker";
 import type { Logger } from "../observability/logger";
 import { addressOf, domainOf, isDeliverableAddress, isSingleLine } from "./address";
 
@@ -18,6 +19,8 @@ export interface Mailer {
   send(email: OutgoingEmail): Promise<{ messageId: string }>;
   /** Connects and greets (and authenticates) without sending: the readiness check. */
   verify(): Promise<void>;
+  /** SMTP: opens after repeated connection failures; sends then fail at once and the worker waits. */
+  breaker?: CircuitBreaker;
   close(): void;
 }
 
@@ -33,8 +36,12 @@ export class InvalidMessageError extends Error {
  * The transport SMTP_URL asks for. Without one, development prints messages to the log
  * (nodemailer's jsonTransport) and other environments get none: emails then stay queued.
  */
-export function createMailer(config: Pick<Config, "smtp" | "env">, logger: Logger): Mailer | undefined {
-  if (config.smtp.url) return createSmtpMailer({ url: config.smtp.url, from: config.smtp.from });
+export function createMailer(
+  config: Pick<Config, "smtp" | "env">,
+  logger: Logger,
+  breaker?: (verify: () => Promise<void>) => CircuitBreaker,
+): Mailer | undefined {
+  if (config.smtp.url) return createSmtpMailer({ url: config.smtp.url, from: config.smtp.from, breaker });
   if (config.env === "development") return createLogMailer({ from: config.smtp.from, logger });
   return undefined;
 }
@@ -42,6 +49,15 @@ export function createMailer(config: Pick<Config, "smtp" | "env">, logger: Logge
 export interface SmtpMailerOptions {
   url: string;
   from: string;
+  /** Builds the breaker around sends, given the probe that closes it (a verify). */
+  breaker?: (verify: () => Promise<void>) => CircuitBreaker;
+}
+
+/** The relay is not there (no SMTP reply at all), or said so (421): what counts against the breaker. */
+export function isRelayUnavailable(error: unknown): boolean {
+  const { responseCode } = (error ?? {}) as { responseCode?: unknown };
+  if (error instanceof InvalidMessageError) return false;
+  return typeof responseCode !== "number" || responseCode === 421;
 }
 
 export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
@@ -59,16 +75,23 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
     disableFileAccess: true,
     disableUrlAccess: true,
   });
+  const verify = async () => {
+    await transporter.verify();
+  };
+  const breaker = options.breaker?.(verify);
+  const sendMail = async (email: OutgoingEmail) => {
+    const info = await transporter.sendMail(message(email, from));
+    return { messageId: String(info.messageId ?? "") };
+  };
   return {
     kind: "smtp",
-    async send(email) {
-      const info = await transporter.sendMail(message(email, from));
-      return { messageId: String(info.messageId ?? "") };
+    send: breaker ? (email) => breaker.run(() => sendMail(email), isRelayUnavailable) : sendMail,
+    verify,
+    breaker,
+    close() {
+      breaker?.close();
+      transporter.close();
     },
-    async verify() {
-      await transporter.verify();
-    },
-    close: () => transporter.close(),
   };
 }
 

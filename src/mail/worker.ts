@@ -75,6 +75,8 @@ export function createEmailWorker(options: EmailWorkerOptions): EmailWorker {
   };
 
   const runOnce = async () => {
+    // While the relay is known to be down, claiming would only spend the emails' attempts.
+    if (mailer.breaker && mailer.breaker.state() !== "closed") return 0;
     await outbox.releaseExpired(new Date(), maxAttempts);
     const batch = await outbox.claim(batchSize, new Date(), lockMs);
     const results = await Promise.allSettled(batch.map(deliver));

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { type CircuitBreaker, circuitStateValue } from "../lib/circuit-breaker";
 import type { ResponseObserver } from "./access-log";
 import { createRequestMetrics } from "./request-metrics";
 import type { UsageStats } from "./usage-recorder";
@@ -11,6 +12,8 @@ export interface MetricSources {
   usage?: () => UsageStats;
   /** What /health/ready would answer: evaluateReadiness(checks, lifecycle). */
   readiness?: () => Promise<{ ready: boolean; checks: Record<string, "healthy" | "unhealthy" | "disabled"> }>;
+  /** The circuit breakers of the database, the AI provider and SMTP, those that exist. */
+  circuits?: CircuitBreaker[];
 }
 
 export interface MetricsOptions extends MetricSources {
@@ -57,8 +60,19 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 }
 
 function registerSources(registry: Registry, sources: MetricSources): void {
-  const { rateLimitStore, usage, readiness } = sources;
+  const { rateLimitStore, usage, readiness, circuits } = sources;
   if (readiness) registerReadiness(registry, readiness);
+  if (circuits && circuits.length > 0) {
+    new Gauge({
+      name: "circuit_breaker_state",
+      help: "State of a dependency's circuit breaker: 0 closed, 1 open (requests refused at once), 2 half-open (probing)",
+      labelNames: ["dependency"] as const,
+      registers: [registry],
+      collect() {
+        for (const circuit of circuits) this.set({ dependency: circuit.name }, circuitStateValue[circuit.state()]);
+      },
+    });
+  }
   if (rateLimitStore) {
     new Gauge({
       name: "rate_limit_store_fallback",

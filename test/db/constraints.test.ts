@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Database } from "../../src/db/database";
-import { mapDatabaseError } from "../../src/db/errors";
+import { mapDatabaseError } from "../../src/http/database-errors";
 import { createTestDatabase, dialects, type TestDatabase } from "../helpers/database";
 
 /** What the database refuses on its own, whatever the code above it checks. */

@@ -109,7 +109,8 @@ describe.skipIf(!dialects.includes("postgres"))("openDatabase with postgres://",
     try {
       const outcome: boolean | string = await db.sql`select ssl from pg_stat_ssl where pid = pg_backend_pid()`.then(
         (rows) => (rows[0] as { ssl: boolean }).ssl,
-        (error: { code?: string }) => error.code ?? "no code",
+        // The driver's code is under the database layer's typed error.
+        (error: { cause?: { code?: string } }) => error.cause?.code ?? "no code",
       );
       // This server may or may not offer TLS; either way the connection is encrypted or refused.
       expect([true, "ERR_POSTGRES_TLS_NOT_AVAILABLE"]).toContain(outcome);

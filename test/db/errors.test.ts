@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { type Database, openDatabase } from "../../src/db/database";
-import { DatabaseTimeoutError, mapDatabaseError } from "../../src/db/errors";
+import { DatabaseTimeoutError } from "../../src/db/errors";
+import { mapDatabaseError } from "../../src/http/database-errors";
 import { createTestDatabase, dialects, type TestDatabase } from "../helpers/database";
 import { type FaultProxy, startFaultProxy } from "../helpers/fault-proxy";
 

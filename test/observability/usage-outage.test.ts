@@ -24,7 +24,7 @@ describe.skipIf(!dialects.includes("postgres"))("api_usage rows while Postgres i
     proxy = await startFaultProxy(url.hostname, Number(url.port || 5432));
     url.hostname = "127.0.0.1";
     url.port = String(proxy.port);
-    proxied = openDatabase(url.toString(), { poolMax: 2, connectionTimeoutSeconds: 2 });
+    proxied = openDatabase(url.toString(), { poolMax: 2, connectTimeoutMs: 2000 });
   });
   beforeEach(async () => {
     proxy.heal();

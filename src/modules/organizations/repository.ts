@@ -1,5 +1,5 @@
 import type { Database } from "../../db/database";
-import { mapDatabaseError } from "../../db/errors";
+import { toDatabaseError } from "../../db/errors";
 import { nowIso, toIso } from "../../db/values";
 
 export interface OrganizationRecord {
@@ -27,7 +27,7 @@ export function createOrganizationRepository(db: Database) {
           returning id, name, created_at`;
         return toOrganization(row as OrganizationRow);
       } catch (error) {
-        throw mapDatabaseError(error) ?? error;
+        throw toDatabaseError(error);
       }
     },
 

@@ -1,7 +1,7 @@
 import type { SQL } from "bun";
 import { type Page, toPage } from "../../db/cursor";
 import type { Database } from "../../db/database";
-import { mapDatabaseError } from "../../db/errors";
+import { toDatabaseError } from "../../db/errors";
 import { parseJson, toIso, toNumber } from "../../db/values";
 import type { ProspectStatus } from "./model";
 
@@ -84,7 +84,7 @@ export function createProspectRepository(db: Database) {
         const [created] = await sql<ProspectRow[]>`insert into prospects ${sql(row)} returning ${columns}`;
         return toProspect(created as ProspectRow);
       } catch (error) {
-        throw mapDatabaseError(error) ?? error;
+        throw toDatabaseError(error);
       }
     },
 
@@ -104,7 +104,7 @@ export function createProspectRepository(db: Database) {
           returning ${columns}`;
         return row ? toProspect(row) : undefined;
       } catch (error) {
-        throw mapDatabaseError(error) ?? error;
+        throw toDatabaseError(error);
       }
     },
 

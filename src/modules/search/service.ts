@@ -11,6 +11,9 @@ export type SearchService = ReturnType<typeof createSearchService>;
 
 const badCursor = () => httpError(422, "Invalid cursor", { details: { cursor: ["is not a cursor of this search"] } });
 
+/** How deep a search pages: past this, ranked results are noise and the OFFSET scan is costly. */
+export const maxSearchOffset = 10_000;
+
 /**
  * Ranked search. Results have no stable key to continue after (a rank changes as rows change),
  * so its cursor holds an offset, and the words it was made for: a cursor of another search or
@@ -47,6 +50,6 @@ export function createSearchService(deps: { search: SearchRepository }) {
 
 function offsetOf(cursor: string, words: string): number {
   const [kind, cursorWords, offset] = decodeCursor(cursor, ["string", "string", "number"] as const);
-  if (kind !== "search" || cursorWords !== words || !Number.isInteger(offset) || offset < 0) throw badCursor();
+  if (kind !== "search" || cursorWords !== words || offset < 0 || offset > maxSearchOffset) throw badCursor();
   return offset;
 }

@@ -1,6 +1,6 @@
 import { type CursorKey, decodeCursor, type Page, toPage } from "../../db/cursor";
 import type { Database } from "../../db/database";
-import { mapDatabaseError } from "../../db/errors";
+import { toDatabaseError } from "../../db/errors";
 import { nowIso, toBool, toIso, toNumber } from "../../db/values";
 
 export type Role = "viewer" | "user" | "admin";
@@ -63,7 +63,7 @@ export function createUserRepository(db: Database) {
           returning ${columns}`;
         return toUser(row as UserRow);
       } catch (error) {
-        throw mapDatabaseError(error) ?? error;
+        throw toDatabaseError(error);
       }
     },
 
@@ -111,7 +111,7 @@ export function createUserRepository(db: Database) {
           returning ${columns}`;
         return row ? toUser(row) : undefined;
       } catch (error) {
-        throw mapDatabaseError(error) ?? error;
+        throw toDatabaseError(error);
       }
     },
 

@@ -1,7 +1,6 @@
 import fc from "fast-check";
 import type { App } from "../../../src/app";
 import type { Dialect } from "../../../src/db/database";
-import { mapDatabaseError } from "../../../src/db/errors";
 import type { AiProvider } from "../../../src/modules/ai/provider";
 import { buildTestApp } from "../../helpers/app";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database";
@@ -65,10 +64,10 @@ export const cannedAi: AiProvider = {
  */
 export async function buildWorld(dialect: Dialect, env: Record<string, string> = {}): Promise<World> {
   const database = await createTestDatabase(dialect);
-  // The error mappers are production's (dependencies.ts): a driver error is judged as it would be there.
+  // The database's error mapper is always the app's (app.ts): a driver error is judged as in production.
   const { app } = buildTestApp({
     env: { ...cheapHashEnv, ...env },
-    deps: { db: database.db, ai: cannedAi, errorMappers: [mapDatabaseError] },
+    deps: { db: database.db, ai: cannedAi },
   });
   const call = (method: string, path: string, headers: Record<string, string>, body?: unknown) =>
     app.handle(jsonRequest(method, path, body, headers));
