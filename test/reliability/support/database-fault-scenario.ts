@@ -41,7 +41,7 @@ export interface DatabaseFaultResult {
 }
 
 const userAgent = "reliability-database-faults";
-const metricsToken = "database-faults-metrics-token";
+const metricsToken = productionEnv.METRICS_TOKEN as string;
 
 /** A production server on Postgres behind a fault proxy; the proxy fails in one way, twice. */
 export async function runDatabaseFaultScenario(
@@ -60,7 +60,6 @@ export async function runDatabaseFaultScenario(
     USAGE_TRACKING: "false",
     LOG_FORMAT: "none",
     SHUTDOWN_DELAY_MS: "0",
-    METRICS_TOKEN: metricsToken,
   });
   const breakLink = () => (fault === "blackhole" ? proxy.blackhole() : proxy.acceptThenClose());
   try {
