@@ -56,3 +56,52 @@ describe("a signed-in caller's invalid requests are counted against that caller"
     expect(other.headers.get("x-ratelimit-remaining")).toBe("1");
   });
 });
+
+describe("requests refused before any route runs are not counted; those a route refuses are", () => {
+  const config = testConfig({ ...cheapHashEnv, RATE_LIMIT_MAX: "1000" });
+  const limiter = createRateLimiter({ config, logger: createMemoryLogger() });
+  const { app } = buildTestApp({ deps: { config, limiter, db: database.db } });
+  const remaining = (response: Response) => response.headers.get("x-ratelimit-remaining");
+  const post = (path: string, body: string, headers: Record<string, string> = {}) =>
+    app.handle(
+      new Request(`http://localhost${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body,
+      }),
+    );
+
+  test("404, 405, 413, 415 and a malformed body's 400 carry no rate-limit headers and leave the count alone", async () => {
+    const org = await seedOrganization(database.db, "Uncounted Org");
+    const auth = bearer((await login(app, org.admin)).accessToken);
+    const me = () => app.handle(new Request("http://localhost/api/v1/me", { headers: auth }));
+    const before = Number(remaining(await me()));
+    const uncounted = [
+      await app.handle(new Request("http://localhost/api/v1/nowhere", { headers: auth })),
+      await app.handle(new Request("http://localhost/api/v1/me", { method: "PUT", headers: auth })),
+      await post("/api/v1/prospects", "x".repeat(config.bodyLimit + 1), auth),
+      await post("/api/v1/prospects", "{}", { ...auth, "content-type": "text/plain" }),
+      await post("/api/v1/prospects", "{not json", auth),
+    ];
+    expect(uncounted.map((r) => r.status)).toEqual([404, 405, 413, 415, 400]);
+    for (const response of uncounted) expect(response.headers.has("x-ratelimit-limit")).toBe(false);
+    expect(Number(remaining(await me()))).toBe(before - 1);
+  });
+
+  test("401, 403 and both kinds of 422 are counted and carry the headers", async () => {
+    const org = await seedOrganization(database.db, "Counted Refusals Org");
+    const viewer = bearer((await login(app, org.viewer)).accessToken);
+    const user = bearer((await login(app, org.user)).accessToken);
+    const meAs = (headers: Record<string, string>) =>
+      app.handle(new Request("http://localhost/api/v1/me", { headers }));
+    const start = Number(remaining(await meAs(user)));
+    const refused = [
+      await post("/api/v1/prospects", "{}", viewer),
+      await post("/api/v1/prospects", '{"email":"not an email"}', user),
+      await post("/api/v1/prospects", "[]", user),
+    ];
+    expect(refused.map((r) => r.status)).toEqual([403, 422, 422]);
+    for (const response of refused) expect(response.headers.has("x-ratelimit-limit")).toBe(true);
+    expect(Number(remaining(await meAs(user)))).toBe(start - 3);
+  });
+});
