@@ -5,6 +5,23 @@ import { authGuard } from "../modules/auth/guard";
 import type { Metrics } from "../observability/metrics";
 import type { RateLimiter } from "../ratelimit/limiter";
 import { createLimitCounter, rateLimitPlugin } from "./rate-limit";
+import { errorEnvelopeSchema } from "./schemas";
+
+/**
+ * The errors any /api/v1 route can answer with, whatever its own schemas say: a bad Host (400), a
+ * refused parameter or body (422), a rate limit (429), a failure of ours (500) or of a dependency
+ * (503); the `auth` option adds 401 and 403. The error handler writes them; declaring them puts
+ * them, as the envelope, into the route types that typed clients (Eden Treaty) read, in place of
+ * Elysia's own validation shape for 422. The document lists them per route (docs/operations.ts).
+ * No cost per request: error responses are not validated.
+ */
+const apiErrors = {
+  400: errorEnvelopeSchema,
+  422: errorEnvelopeSchema,
+  429: errorEnvelopeSchema,
+  500: errorEnvelopeSchema,
+  503: errorEnvelopeSchema,
+};
 
 /**
  * The route options every feature module may use: `auth` (role) and `rateLimit` (policy).
@@ -20,7 +37,8 @@ export function createGuards(deps: {
   const count = createLimitCounter(deps.limiter, deps.config, { onRefused });
   return new Elysia({ name: "guards" })
     .use(authGuard(deps.authenticator, (request, headers) => count(request, headers, "general")))
-    .use(rateLimitPlugin(deps.limiter, deps.config, { onRefused }));
+    .use(rateLimitPlugin(deps.limiter, deps.config, { onRefused }))
+    .guard({ as: "scoped", response: apiErrors });
 }
 
 export type Guards = ReturnType<typeof createGuards>;

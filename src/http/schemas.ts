@@ -6,10 +6,15 @@ import { type Static, type TSchema, t } from "elysia";
  * an `$id` becomes one entry of `components.schemas` in the document (docs/sanitize.ts).
  */
 
-export const fieldErrorsSchema = t.Record(t.String(), t.Array(t.String()), {
-  $id: "FieldErrors",
-  description: 'Messages per field path, e.g. `{ "email": ["Invalid email format"] }`.',
-});
+// t.Unsafe keeps the schema as it is (its Kind too, so it validates as a record) and only states
+// its type: the TypeBox module import that Elysia's route types go through types an optional
+// t.Record as `{}`, so Eden clients saw `errors?: {}`.
+export const fieldErrorsSchema = t.Unsafe<Record<string, string[]>>(
+  t.Record(t.String(), t.Array(t.String()), {
+    $id: "FieldErrors",
+    description: 'Messages per field path, e.g. `{ "email": ["Invalid email format"] }`.',
+  }),
+);
 
 export const errorEnvelopeSchema = t.Object(
   {

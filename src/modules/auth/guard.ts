@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import { httpError } from "../../http/errors";
 import { requestState } from "../../http/request-state";
+import { errorEnvelopeSchema } from "../../http/schemas";
 import type { Authenticator } from "./authenticator";
 import { type Principal, type Role, roleAtLeast } from "./principal";
 import { missingCredentials } from "./tokens";
@@ -19,6 +20,8 @@ export function authGuard(
   return new Elysia({ name: "auth-guard" }).macro({
     auth: (minimum: Role) => ({
       detail: { security: securityRequirement },
+      // What a refused caller receives (the error handler writes it), in the types Eden reads.
+      response: { 401: errorEnvelopeSchema, 403: errorEnvelopeSchema },
       // transform runs before validation: a caller who may not use the route gets 401/403, never
       // a 422 that describes the body it expects.
       async transform({ request, set }) {

@@ -58,4 +58,4 @@ export const emailSchema = t.Object(
 /** 404: no such prospect in the caller's organization. */
 export const queueEmailResponses = { 202: okSchema(emailSchema), 404: errorEnvelopeSchema };
 export const listEmailsResponses = { 200: listSchema(emailSchema) };
-export const getEmailResponses = { 200: okSchema(emailSchema) };
+export const getEmailResponses = { 200: okSchema(emailSchema), 404: errorEnvelopeSchema };

@@ -8,7 +8,16 @@ export type ProspectStatus = (typeof prospectStatuses)[number];
 export const prospectSorts = ["createdAt", "-createdAt", "score", "-score"] as const;
 export type ProspectSort = (typeof prospectSorts)[number];
 
-const status = t.Union(prospectStatuses.map((value) => t.Literal(value)));
+/**
+ * One t.Literal per value, as before, typed as the union of the values: mapped, the literals are
+ * typed `string`, and typed clients (Eden) accepted any status or sort. t.Unsafe keeps the schema
+ * (its Kind too) and states the type.
+ */
+function literalUnion<const V extends readonly string[]>(values: V) {
+  return t.Unsafe<V[number]>(t.Union(values.map((value) => t.Literal(value))));
+}
+
+const status = literalUnion(prospectStatuses);
 const text = (maxLength: number) => t.String({ minLength: 1, maxLength });
 const nullable = <T extends ReturnType<typeof t.String>>(schema: T) => t.Optional(t.Union([schema, t.Null()]));
 
@@ -95,7 +104,7 @@ const instant = t.String({
 export const listProspectsQuery = t.Object({
   cursor: pageQuery.cursor,
   limit: limitQuery,
-  sort: t.Optional(t.Union(prospectSorts.map((value) => t.Literal(value)))),
+  sort: t.Optional(literalUnion(prospectSorts)),
   status: t.Optional(status),
   ownerId: t.Optional(ownerId),
   tag: t.Optional(t.String({ minLength: 1, maxLength: 40 })),
@@ -136,9 +145,15 @@ export const createProspectResponses = {
   201: okSchema(prospectSchema),
   409: errorEnvelopeSchema,
 };
-export const getProspectResponses = { 200: okSchema(prospectSchema) };
+// 404 (no such prospect in the caller's organization) is declared for typed clients (Eden).
+export const getProspectResponses = { 200: okSchema(prospectSchema), 404: errorEnvelopeSchema };
 /** 409: the new email is taken. */
-export const updateProspectResponses = { 200: okSchema(prospectSchema), 409: errorEnvelopeSchema };
+export const updateProspectResponses = {
+  200: okSchema(prospectSchema),
+  404: errorEnvelopeSchema,
+  409: errorEnvelopeSchema,
+};
 export const deleteProspectResponses = {
   200: okSchema(t.Object({ id: t.String(), deleted: t.Literal(true) }, { additionalProperties: false })),
+  404: errorEnvelopeSchema,
 };

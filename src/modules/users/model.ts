@@ -37,9 +37,10 @@ export const listUsersResponses = { 200: listSchema(userSchema) };
 /** 409: the email is taken. */
 export const createUserResponses = { 201: okSchema(userSchema), 409: errorEnvelopeSchema };
 /** 409: the email is taken, or the change would leave no admin. */
-export const updateUserResponses = { 200: okSchema(userSchema), 409: errorEnvelopeSchema };
+export const updateUserResponses = { 200: okSchema(userSchema), 404: errorEnvelopeSchema, 409: errorEnvelopeSchema };
 /** 409: the organization's last admin. */
 export const deleteUserResponses = {
   200: okSchema(t.Object({ id: t.String(), deleted: t.Literal(true) }, { additionalProperties: false })),
+  404: errorEnvelopeSchema,
   409: errorEnvelopeSchema,
 };
