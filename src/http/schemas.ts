@@ -73,6 +73,19 @@ export function listSchema<T extends TSchema>(item: T) {
   );
 }
 
+/**
+ * An instant a client sends: RFC 3339 with the time and the zone. The date-time format check
+ * alone lets "2026-01-01", "2026-01-01 10:00" and the extended year "+010000-01-01T…" through,
+ * which are no instant a client could read back.
+ */
+export function instantSchema(options: { error?: string; description?: string } = {}) {
+  return t.String({
+    format: "date-time",
+    pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2})$",
+    ...options,
+  });
+}
+
 /** An ISO 8601 instant as the API writes it. */
 export const timestampSchema = t.String({ format: "date-time" });
 

@@ -30,6 +30,7 @@ export function metricsRoute(metrics: Metrics | undefined, token: string | undef
       detail: {
         tags: ["operations"],
         summary: "Prometheus metrics (bearer METRICS_TOKEN when set)",
+        description: "For operators; never rate limited. Needs `Authorization: Bearer <METRICS_TOKEN>` when it is set.",
         security: [{}, { metricsToken: [] }],
       },
     },

@@ -4,6 +4,7 @@ import { type Config, loadConfig } from "../../src/config";
 import { openDatabase } from "../../src/db/database";
 import { createRevocationBus } from "../../src/modules/auth/revocation-bus";
 import { createMemoryLogger } from "../../src/observability/logger";
+import { type Conformance, conformanceFor } from "./conformance";
 
 /** A Config as the test environment would load it; overrides are raw environment variables. */
 export function testConfig(overrides: Record<string, string> = {}): Config {
@@ -83,11 +84,21 @@ export async function expectErrorEnvelope(
 // argon2 hashes and hex SHA-256 digests (API key hashes) must never leave the server.
 const secretShapes = [/\$argon2id?\$/, /(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])/];
 
-/** Every response of every suite that builds its app here is scanned for password or key hashes. */
+/**
+ * Every response of every suite that builds its app here is scanned for password or key hashes,
+ * and checked against the OpenAPI document the app serves (conformance.ts): an undocumented
+ * status, a missing documented header or a body its schema does not allow fails the test.
+ */
 function scanResponses(app: ReturnType<typeof createApp>) {
   const handle = app.handle.bind(app);
+  let conformance: Promise<Conformance> | undefined;
   app.handle = async (request: Request) => {
     const response = await handle(request);
+    if (!new URL(request.url).pathname.startsWith("/docs")) {
+      conformance ??= documentOf(handle).then(conformanceFor);
+      const violation = await (await conformance).check(request, response);
+      if (violation) throw new Error(`response breaks the OpenAPI document: ${violation}`);
+    }
     if (response.headers.get("content-encoding")) return response;
     const text = await response.clone().text();
     for (const shape of secretShapes) {
@@ -95,4 +106,16 @@ function scanResponses(app: ReturnType<typeof createApp>) {
     }
     return response;
   };
+}
+
+let referenceDocument: Promise<string> | undefined;
+
+/** The app's own /docs/json; an app with the docs switched off is held to a default app's. */
+async function documentOf(handle: (request: Request) => Promise<Response>): Promise<string> {
+  const response = await handle(new Request("http://localhost/docs/json"));
+  if (response.ok) return response.text();
+  referenceDocument ??= buildTestApp()
+    .request("/docs/json")
+    .then((r) => r.text());
+  return referenceDocument;
 }

@@ -140,18 +140,19 @@ describe.each(dialects)("bytes that databases refuse, on %s", (dialect) => {
       status: postgres ? 400 : 201,
       body: { email: "nul@example.com", notes: "a\u0000b" },
     },
+    // Extended years are no RFC 3339 date-time: refused before any database sees them.
     {
       name: "a year Postgres cannot store",
       method: "POST",
       path: "/api/v1/api-keys",
-      status: postgres ? 400 : 201,
+      status: 422,
       body: { name: "far", expiresAt: "+200000-01-01T00:00:00Z" },
     },
     {
       name: "a year before 1 AD in a range",
       method: "GET",
       path: "/api/v1/usage?to=-000015-01-01T00%3A00%3A00Z",
-      status: postgres ? 400 : 200,
+      status: 422,
     },
     {
       name: "the earliest instant a Date holds",

@@ -1,12 +1,12 @@
 import { t } from "elysia";
-import { listSchema, nullable, okSchema, timestampSchema } from "../../http/schemas";
+import { instantSchema, listSchema, nullable, okSchema, timestampSchema } from "../../http/schemas";
 import { roleSchema } from "../auth/model";
 
 export const createApiKeyBody = t.Object(
   {
     name: t.String({ minLength: 1, maxLength: 100 }),
     role: t.Optional(roleSchema),
-    expiresAt: t.Optional(t.String({ format: "date-time" })),
+    expiresAt: t.Optional(instantSchema()),
   },
   { examples: [{ name: "CRM sync", role: "user", expiresAt: "2027-12-31T23:59:59Z" }] },
 );

@@ -19,7 +19,10 @@ export function authGuard(
   const principals = new WeakMap<Request, Principal>();
   return new Elysia({ name: "auth-guard" }).macro({
     auth: (minimum: Role) => ({
-      detail: { security: securityRequirement },
+      detail: {
+        security: securityRequirement,
+        description: `Needs a user's access token or an API key, with the ${minimum} role or above.`,
+      },
       // What a refused caller receives (the error handler writes it), in the types Eden reads.
       response: { 401: errorEnvelopeSchema, 403: errorEnvelopeSchema },
       // transform runs before validation: a caller who may not use the route gets 401/403, never

@@ -21,12 +21,21 @@ export function authRoutes(guards: Guards, service: AuthService) {
       body: loginBody,
       response: loginResponses,
       rateLimit: "auth",
-      detail: { tags, summary: "Sign in with email and password" },
+      detail: {
+        tags,
+        summary: "Sign in with email and password",
+        description:
+          "Public. Returns an access token (Authorization: Bearer) and a refresh token; limited per client IP.",
+      },
     })
     .post("/auth/refresh", async ({ body }) => ok(await service.refresh(body.refreshToken)), {
       body: refreshBody,
       response: refreshResponses,
-      detail: { tags, summary: "Rotate the refresh token and get a new pair" },
+      detail: {
+        tags,
+        summary: "Rotate the refresh token and get a new pair",
+        description: "Public. The refresh token presented is retired; presenting it again revokes its session.",
+      },
     })
     .post(
       "/auth/logout",

@@ -59,7 +59,14 @@ export function healthRoutes(checks: Record<string, ReadinessCheck>, lifecycle: 
           memory: { rss: memory.rss, heapTotal: memory.heapTotal, heapUsed: memory.heapUsed },
         };
       },
-      { response: { 200: liveness }, detail: { tags: ["health"], summary: "Liveness: the process is up" } },
+      {
+        response: { 200: liveness },
+        detail: {
+          tags: ["health"],
+          summary: "Liveness: the process is up",
+          description: "Public, never rate limited; checks nothing outside the process.",
+        },
+      },
     )
     .get(
       "/health/ready",
@@ -72,7 +79,11 @@ export function healthRoutes(checks: Record<string, ReadinessCheck>, lifecycle: 
       {
         // 503 is the same shape with success false: a dependency is unhealthy or the server drains.
         response: { 200: readiness, 503: readiness },
-        detail: { tags: ["health"], summary: "Readiness: dependencies answer and the server is not draining" },
+        detail: {
+          tags: ["health"],
+          summary: "Readiness: dependencies answer and the server is not draining",
+          description: "Public, never rate limited; 503 with the same body while not ready.",
+        },
       },
     );
 }

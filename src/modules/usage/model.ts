@@ -1,9 +1,9 @@
 import { t } from "elysia";
-import { okSchema, timestampSchema } from "../../http/schemas";
+import { instantSchema, okSchema, timestampSchema } from "../../http/schemas";
 
 export const usageQuery = t.Object({
-  from: t.Optional(t.String({ format: "date-time", error: "From must be an ISO 8601 date-time" })),
-  to: t.Optional(t.String({ format: "date-time", error: "To must be an ISO 8601 date-time" })),
+  from: t.Optional(instantSchema({ error: "From must be an ISO 8601 date-time" })),
+  to: t.Optional(instantSchema({ error: "To must be an ISO 8601 date-time" })),
 });
 
 const counts = {
