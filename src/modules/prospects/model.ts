@@ -137,11 +137,10 @@ export const prospectSchema = t.Object(prospectFields, { $id: "Prospect", additi
 
 export const listProspectsResponses = { 200: listSchema(prospectSchema) };
 /**
- * 200: a replay of an earlier request with the same Idempotency-Key (Idempotent-Replayed: true);
- * 409: that key's first request is still running, or the email is taken.
+ * 201 also for a replay of an earlier request with the same Idempotency-Key (its stored response,
+ * with Idempotent-Replayed: true); 409: that key's first request is still running, or the email is taken.
  */
 export const createProspectResponses = {
-  200: okSchema(prospectSchema),
   201: okSchema(prospectSchema),
   409: errorEnvelopeSchema,
 };
