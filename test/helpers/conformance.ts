@@ -83,7 +83,7 @@ export function createConformance(document: OpenApiDocument): Conformance {
       const pointerBase =
         "$ref" in documented
           ? documented.$ref.slice(1)
-          : `/paths/${escape(route.template)}/${method}/responses/${operation.responses[status] ? status : "default"}`;
+          : `/paths/${escapePointer(route.template)}/${method}/responses/${operation.responses[status] ? status : "default"}`;
       const doc = ("$ref" in documented ? resolve(document, documented.$ref) : documented) as ResponseDoc;
 
       for (const [name, header] of Object.entries(doc.headers ?? {})) {
@@ -100,7 +100,7 @@ export function createConformance(document: OpenApiDocument): Conformance {
         return doc.content?.[media] ? undefined : `${where}: content type ${type || "(none)"} not documented`;
       }
       if (!doc.content?.["application/json"]?.schema) return `${where}: a JSON body is not documented`;
-      const validate = validatorAt(`${pointerBase}/content/${escape("application/json")}/schema`);
+      const validate = validatorAt(`${pointerBase}/content/${escapePointer("application/json")}/schema`);
       let body: unknown;
       try {
         body = JSON.parse(text);
@@ -115,7 +115,7 @@ export function createConformance(document: OpenApiDocument): Conformance {
 }
 
 /** A JSON pointer segment as a URI fragment holds it ({id} must be percent-encoded). */
-function escape(segment: string): string {
+function escapePointer(segment: string): string {
   return encodeURIComponent(segment.replaceAll("~", "~0").replaceAll("/", "~1"));
 }
 
