@@ -1,3 +1,4 @@
+import type { TraceContext } from "../lib/trace-context";
 import type { Principal } from "../modules/auth/principal";
 import type { PolicyState } from "../ratelimit/decision";
 
@@ -14,6 +15,8 @@ export interface RequestState {
   principal?: Principal;
   /** Body bytes sent, when the response finisher serialized the body (for the access log). */
   bytes?: number;
+  /** W3C trace context, once something asked for it (http/trace.ts). */
+  trace?: TraceContext;
   /** Rate-limit policies already counted for this request and what each said (the rateLimit macro). */
   rateLimits?: PolicyState[];
 }

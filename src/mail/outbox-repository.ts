@@ -10,9 +10,11 @@ export interface ClaimedEmail {
   html: string | null;
   /** Including the attempt under way. */
   attempts: number;
+  /** The trace of the request that queued it, sent on as the message's traceparent. */
+  traceId: string | null;
 }
 
-const claimedColumns = "emails.id, to_address, subject, text_body, html_body, attempts";
+const claimedColumns = "emails.id, to_address, subject, text_body, html_body, attempts, trace_id";
 
 export type OutboxRepository = ReturnType<typeof createOutboxRepository>;
 
@@ -25,6 +27,7 @@ function toClaimed(row: any): ClaimedEmail {
     text: row.text_body,
     html: row.html_body ?? null,
     attempts: toNumber(row.attempts),
+    traceId: row.trace_id ?? null,
   };
 }
 

@@ -1,6 +1,7 @@
 import nodemailer from "nodemailer";
 import { type Config, ConfigError } from "../config";
 import type { CircuitBreaker } from "../lib/circuit-breaker";
+import { childTraceparent } from "../lib/trace-context";
 import type { Logger } from "../observability/logger";
 import { addressOf, domainOf, isDeliverableAddress, isSingleLine } from "./address";
 
@@ -11,6 +12,8 @@ export interface OutgoingEmail {
   subject: string;
   text: string;
   html: string | null;
+  /** W3C trace id of the request that queued it: the message carries a `traceparent` header. */
+  traceId?: string | null;
 }
 
 export interface Mailer {
@@ -127,6 +130,7 @@ function message(email: OutgoingEmail, from: string) {
     text: email.text,
     html: email.html ?? undefined,
     messageId: `<${email.id}@${domainOf(from)}>`,
+    headers: email.traceId ? { traceparent: childTraceparent({ traceId: email.traceId, flags: "01" }) } : undefined,
   };
 }
 

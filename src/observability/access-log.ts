@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import type { LogFormat } from "../config";
 import { type RequestState, requestState } from "../http/request-state";
+import { traceOf } from "../http/trace";
 import type { LineWriter } from "./line-writer";
 
 export interface AccessRecord {
@@ -56,7 +57,10 @@ function bodySize(value: unknown): number | undefined {
 /** Access log in the seed's formats: `combined` (production), `dev` (development), or `json`. */
 export function accessLog(format: LogFormat, writer: LineWriter, capacity = 512): ResponseObserver | undefined {
   if (format === "none") return undefined;
-  const entries = createAccessEntries(capacity, formatters[format], format === "combined");
+  const entries = createAccessEntries(capacity, formatters[format], {
+    withAgent: format === "combined",
+    withTrace: format === "json",
+  });
   writer.attach(entries);
   return (record) => {
     if (entries.add(record)) writer.flush();
@@ -69,7 +73,11 @@ export function accessLog(format: LogFormat, writer: LineWriter, capacity = 512)
  * flushes: on the request path an entry is a few stores (and, for `combined`, two header reads).
  * The writer is asked to flush when `capacity` entries wait, so a flush formats at most that many.
  */
-function createAccessEntries(capacity: number, line: (e: Entries, i: number) => string, withAgent: boolean) {
+function createAccessEntries(
+  capacity: number,
+  line: (e: Entries, i: number) => string,
+  { withAgent, withTrace }: { withAgent: boolean; withTrace: boolean },
+) {
   const columns: Entries = {
     ip: new Array(capacity).fill(""),
     method: new Array(capacity).fill(""),
@@ -77,6 +85,7 @@ function createAccessEntries(capacity: number, line: (e: Entries, i: number) => 
     path: new Array(capacity).fill(""),
     route: new Array(capacity).fill(undefined),
     requestId: new Array(capacity).fill(""),
+    traceId: new Array(capacity).fill(undefined),
     principalId: new Array(capacity).fill(undefined),
     referer: new Array(capacity).fill(null),
     agent: new Array(capacity).fill(null),
@@ -97,6 +106,7 @@ function createAccessEntries(capacity: number, line: (e: Entries, i: number) => 
       columns.route[i] = state.route;
       columns.requestId[i] = state.id;
       columns.principalId[i] = state.principal?.id;
+      if (withTrace) columns.traceId[i] = traceOf(request).traceId;
       if (withAgent) {
         columns.referer[i] = request.headers.get("referer");
         columns.agent[i] = request.headers.get("user-agent");
@@ -113,7 +123,7 @@ function createAccessEntries(capacity: number, line: (e: Entries, i: number) => 
       for (let i = 0; i < count; i++) {
         columns.url[i] = columns.path[i] = columns.requestId[i] = "";
         columns.referer[i] = columns.agent[i] = null;
-        columns.route[i] = columns.principalId[i] = undefined;
+        columns.route[i] = columns.principalId[i] = columns.traceId[i] = undefined;
       }
       count = 0;
     },
@@ -127,6 +137,7 @@ interface Entries {
   path: string[];
   route: Array<string | undefined>;
   requestId: string[];
+  traceId: Array<string | undefined>;
   principalId: Array<string | undefined>;
   referer: Array<string | null>;
   agent: Array<string | null>;
@@ -151,6 +162,7 @@ const formatters: Record<Exclude<LogFormat, "none">, (e: Entries, i: number) => 
       level: "info",
       msg: "request",
       requestId: e.requestId[i],
+      traceId: e.traceId[i],
       method: e.method[i],
       path: e.path[i],
       route: e.route[i],

@@ -1,6 +1,7 @@
 import type * as SentryModule from "@sentry/bun";
 import type { Config } from "../config";
 import { requestState } from "../http/request-state";
+import { traceOf } from "../http/trace";
 import type { Logger } from "./logger";
 import { filtered, isSensitiveKey, scrubEvent, scrubUrl } from "./scrub";
 
@@ -79,8 +80,17 @@ function scopeFor(Sentry: typeof SentryModule, request: Request, status: number)
   const url = new URL(request.url);
   const scope = new Sentry.Scope();
   scope.setLevel("error");
+  // The event joins the caller's trace in Sentry (contexts.trace) and is searchable by trace_id.
+  const trace = traceOf(request);
+  scope.setPropagationContext({
+    traceId: trace.traceId,
+    parentSpanId: trace.parentId ?? undefined,
+    sampled: trace.flags === "01",
+    sampleRand: Math.random(),
+  });
   scope.setTags({
     request_id: state?.id,
+    trace_id: trace.traceId,
     route: state?.route ?? "unmatched",
     method: request.method,
     status_code: String(status),

@@ -1,4 +1,5 @@
 import { isoNow } from "../lib/iso-now";
+import { newTraceContext } from "../lib/trace-context";
 import type { UsageRow } from "../modules/usage/repository";
 
 export type UsageBuffer = ReturnType<typeof createUsageBuffer>;
@@ -18,6 +19,7 @@ export function createUsageBuffer(capacity: number) {
   const endpoints: string[] = new Array(capacity).fill("");
   const methods: string[] = new Array(capacity).fill("");
   const requestIds: string[] = new Array(capacity).fill("");
+  const traceIds: Array<string | undefined> = new Array(capacity).fill(undefined);
   const statuses = new Uint16Array(capacity);
   const durations = new Float64Array(capacity);
   const times = new Float64Array(capacity);
@@ -34,6 +36,7 @@ export function createUsageBuffer(capacity: number) {
     /**
      * Appends a row; false (and nothing kept) when the ring is full. Values, not an object, so
      * that recording allocates nothing. `time` is epoch ms: created_at and the UUIDv7's time.
+     * `traceId` undefined: none yet, one is made when the row is encoded.
      */
     push(
       userId: string | null,
@@ -44,6 +47,7 @@ export function createUsageBuffer(capacity: number) {
       statusCode: number,
       responseTimeMs: number,
       requestId: string,
+      traceId: string | undefined,
       time: number,
     ): boolean {
       if (size === capacity) return false;
@@ -55,6 +59,7 @@ export function createUsageBuffer(capacity: number) {
       endpoints[at] = endpoint;
       methods[at] = method;
       requestIds[at] = requestId;
+      traceIds[at] = traceId;
       statuses[at] = statusCode;
       durations[at] = responseTimeMs;
       times[at] = time;
@@ -77,6 +82,13 @@ export function createUsageBuffer(capacity: number) {
           id = Bun.randomUUIDv7("hex", time);
           ids[at] = id;
         }
+        // A request that brought no traceparent, and needed no trace id while it ran, gets one
+        // here, off the request path; kept, like the id, for a retried insert.
+        let traceId = traceIds[at];
+        if (traceId === undefined) {
+          traceId = newTraceContext().traceId;
+          traceIds[at] = traceId;
+        }
         rows[i] = {
           id,
           userId: userIds[at] ?? null,
@@ -87,6 +99,7 @@ export function createUsageBuffer(capacity: number) {
           statusCode: statuses[at] as number,
           responseTimeMs: Math.round((durations[at] as number) * 1000) / 1000,
           requestId: requestIds[at] as string,
+          traceId,
           createdAt: isoNow(time),
         };
       }
@@ -101,6 +114,7 @@ export function createUsageBuffer(capacity: number) {
         // Let go of the strings so a quiet ring holds no request's data.
         userIds[at] = organizationIds[at] = apiKeyIds[at] = null;
         endpoints[at] = methods[at] = requestIds[at] = "";
+        traceIds[at] = undefined;
       }
       head = (head + n) % capacity;
       size -= n;

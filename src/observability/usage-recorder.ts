@@ -1,4 +1,5 @@
 import type { Config } from "../config";
+import { knownTraceId } from "../http/trace";
 import { withTimeout } from "../lib/timeout";
 import type { ResponseObserver } from "./access-log";
 import type { Logger } from "./logger";
@@ -119,6 +120,7 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
         record.status,
         record.durationMs,
         state.id,
+        knownTraceId(request),
         Date.now(),
       );
       if (!kept) {

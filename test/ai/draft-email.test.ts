@@ -103,6 +103,42 @@ describe.each(dialects)("POST /api/v1/ai/draft-email on %s", (dialect) => {
     });
   });
 
+  test("passes the request's trace on to the provider: same trace id in traceparent, a span id of its own", async () => {
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const incoming = `00-${traceId}-00f067aa0ba902b7-01`;
+    const response = await app.handle(
+      jsonRequest(
+        "POST",
+        "/api/v1/ai/draft-email",
+        { prospectId, goal: "Say hello" },
+        {
+          ...bearer(token),
+          traceparent: incoming,
+        },
+      ),
+    );
+    expect(response.status).toBe(200);
+    const sent = provider.requests[0]?.traceparent ?? "";
+    expect(sent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    expect(sent).not.toBe(incoming);
+  });
+
+  test("starts a trace for a request that sent none or an invalid one, and never sends the invalid value on", async () => {
+    const invalid = "00-00000000000000000000000000000000-00f067aa0ba902b7-01";
+    for (const headers of [bearer(token), { ...bearer(token), traceparent: invalid }]) {
+      const response = await app.handle(
+        jsonRequest("POST", "/api/v1/ai/draft-email", { prospectId, goal: "Hi" }, headers),
+      );
+      expect(response.status).toBe(200);
+      expect([...response.headers.values()].join(" ")).not.toContain("00f067aa0ba902b7");
+    }
+    const [first, second] = provider.requests.map((request) => request.traceparent ?? "");
+    expect(first).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(second).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(second).not.toContain("00000000000000000000000000000000");
+    expect(first?.split("-")[1]).not.toBe(second?.split("-")[1]);
+  });
+
   test("never puts another organization's data in a prompt: its prospect is a 404 like a missing one", async () => {
     const foreign = await draft({ prospectId: foreignProspectId, goal: "Sell" });
     const missing = await draft({ prospectId: "no-such-prospect", goal: "Sell" });

@@ -4,6 +4,7 @@ export interface RecordedRequest {
   method: string;
   path: string;
   authorization: string | null;
+  traceparent: string | null;
   body: {
     model?: string;
     messages?: Array<{ role: string; content: string }>;
@@ -50,6 +51,7 @@ export function startFakeOpenAi(): FakeOpenAi {
         method: request.method,
         path,
         authorization: request.headers.get("authorization"),
+        traceparent: request.headers.get("traceparent"),
         body: (await request.json()) as RecordedRequest["body"],
       };
       requests.push(recorded);

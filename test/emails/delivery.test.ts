@@ -92,6 +92,28 @@ describe.each(dialects)("email delivery over SMTP on %s", (dialect) => {
     expect(Date.parse(email.sentAt ?? "")).toBeGreaterThanOrEqual(Date.parse(email.createdAt));
   });
 
+  test("carries the trace of the request that queued an email to the message's traceparent header", async () => {
+    const traceId = "0af7651916cd43dd8448eb211c80319c";
+    const response = await app.handle(
+      jsonRequest(
+        "POST",
+        "/api/v1/emails",
+        { prospectId, subject: "Traced", text: "Body" },
+        {
+          ...bearer(token),
+          traceparent: `00-${traceId}-b7ad6b7169203331-01`,
+        },
+      ),
+    );
+    expect(response.status).toBe(202);
+    const { id } = await dataOf(response);
+    worker({ pollIntervalMs: 10 }).start();
+    await waitFor(async () => (await statusOf(id)) === "sent", 5000, "the email to be sent");
+    const message = sink.received.find((m) => m.headers.subject === "Traced");
+    expect(message?.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    expect(message?.headers.traceparent).not.toContain("b7ad6b7169203331");
+  });
+
   test("keeps retrying a 451 with doubling waits, then fails it with the server's reply kept", async () => {
     sink.replyWith(() => ({ code: 451, message: "Try again later, mailbox busy" }));
     const { id } = await queue({ subject: "Busy", text: "Body" });

@@ -70,6 +70,34 @@ describe("access log formats", () => {
     expect(entry.durationMs as number).toBeGreaterThanOrEqual(0);
   });
 
+  test("carries the trace id of a valid traceparent in the JSON line", async () => {
+    const { request, lines } = loggedApp("json");
+    await request("/api/v1/log-test-items/42", {
+      headers: { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" },
+    });
+    const [line] = await lines(1);
+    expect(JSON.parse(line ?? "")).toMatchObject({ traceId: "4bf92f3577b34da6a3ce929d0e0e4736" });
+  });
+
+  test.each([
+    ["absent", undefined],
+    ["uppercase hex", "00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01"],
+    ["an all-zero trace id", "00-00000000000000000000000000000000-00f067aa0ba902b7-01"],
+    ["version ff", "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"],
+    ["a script", "00-<script>alert(1)</script>-00f067aa0ba902b7-01"],
+  ])("gives a request whose traceparent is %s a new trace id, and never sends the value back", async (_, sent) => {
+    const { request, lines } = loggedApp("json");
+    const response = await request("/api/v1/log-test-items/42", { headers: sent ? { traceparent: sent } : {} });
+    const body = await response.text();
+    const [line] = await lines(1);
+    const { traceId } = JSON.parse(line ?? "") as { traceId: string };
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(traceId).not.toBe("00000000000000000000000000000000");
+    expect(sent?.toLowerCase() ?? "").not.toContain(traceId);
+    expect(response.headers.get("traceparent")).toBeNull();
+    if (sent) expect(`${[...response.headers.values()].join("\n")}${body}`).not.toContain(sent);
+  });
+
   test("names the matched route template in the JSON line", async () => {
     const { request, lines } = loggedApp("json");
     await request("/api/v1/log-test-items/42");

@@ -46,6 +46,37 @@ describe("Sentry error tracking", () => {
     await database.drop();
   });
 
+  test("puts the trace id of the request's traceparent in the event's tags and trace context", async () => {
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const response = await app.handle(
+      jsonRequest("GET", "/api/v1/users", undefined, {
+        authorization: `Bearer ${tokens.accessToken}`,
+        traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+      }),
+    );
+    const body = await expectErrorEnvelope(response, 500, "InternalServerError");
+    expect(await tracker.flush()).toBe(true);
+    const [event] = eventFor(body.requestId as string).events;
+    expect(event?.tags?.trace_id).toBe(traceId);
+    expect(event?.contexts?.trace?.trace_id).toBe(traceId);
+  });
+
+  test("ignores an invalid traceparent: the event carries a trace id of its own, not the value sent", async () => {
+    const sent = "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01";
+    const response = await app.handle(
+      jsonRequest("GET", "/api/v1/users", undefined, {
+        authorization: `Bearer ${tokens.accessToken}`,
+        traceparent: sent,
+      }),
+    );
+    const body = await expectErrorEnvelope(response, 500, "InternalServerError");
+    expect(await tracker.flush()).toBe(true);
+    const { events } = eventFor(body.requestId as string);
+    expect(events[0]?.tags?.trace_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(events[0]?.tags?.trace_id).not.toBe(sent.split("-")[1]?.toLowerCase());
+    expect(events[0]?.contexts?.trace?.trace_id).toBe(events[0]?.tags?.trace_id as string);
+  });
+
   test("sends a 500 once, tagged with request id, route, method, user and organization, environment and release", async () => {
     const response = await app.handle(
       jsonRequest("GET", "/api/v1/users", undefined, {
@@ -69,7 +100,10 @@ describe("Sentry error tracking", () => {
       status_code: "500",
       organization_id: org.id,
       principal_kind: "user",
+      // No traceparent came: the request got a trace of its own, and the event joins it.
+      trace_id: expect.stringMatching(/^[0-9a-f]{32}$/),
     });
+    expect(event.contexts?.trace?.trace_id).toBe(event.tags?.trace_id as string);
     expect(event.user).toEqual({ id: org.admin.id });
     expect(event.environment).toBe("test");
     expect(event.release).toBe(release);

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { createUsageBuffer } from "../../src/observability/usage-buffer";
 
 const push = (buffer: ReturnType<typeof createUsageBuffer>, n: number, at = Date.UTC(2026, 11, 1, 9, 0, 0, 7)) =>
-  buffer.push("user-1", "org-1", null, "/api/v1/me", "GET", 200, 1.23456, `req_${n}`, at);
+  buffer.push("user-1", "org-1", null, "/api/v1/me", "GET", 200, 1.23456, `req_${n}`, undefined, at);
 
 describe("usage rows kept as columns", () => {
   test("encodes rows oldest first as the repository's JSON rows, after the ring wrapped", () => {
@@ -23,23 +23,25 @@ describe("usage rows kept as columns", () => {
       statusCode: 200,
       responseTimeMs: 1.235,
       requestId: "req_3",
+      traceId: expect.stringMatching(/^[0-9a-f]{32}$/),
       createdAt: "2026-12-01T09:00:00.007Z",
     });
   });
 
-  test("gives a row the same id when its batch is encoded again (a retried insert skips written ids)", () => {
+  test("gives a row the same id and trace id when its batch is encoded again (a retried insert skips written ids)", () => {
     const buffer = createUsageBuffer(10);
     for (const n of [1, 2]) push(buffer, n);
-    const first = JSON.parse(buffer.encode(2)) as Array<{ id: string }>;
+    const first = JSON.parse(buffer.encode(2)) as Array<{ id: string; traceId: string }>;
     push(buffer, 3);
-    const again = JSON.parse(buffer.encode(3)) as Array<{ id: string }>;
+    const again = JSON.parse(buffer.encode(3)) as Array<{ id: string; traceId: string }>;
     expect(again.slice(0, 2).map((r) => r.id)).toEqual(first.map((r) => r.id));
+    expect(again.slice(0, 2).map((r) => r.traceId)).toEqual(first.map((r) => r.traceId));
     expect(new Set(again.map((r) => r.id)).size).toBe(3);
   });
 
   test("escapes what a caller controls (the request id) into valid JSON", () => {
     const buffer = createUsageBuffer(2);
-    buffer.push(null, null, null, '/api/v1/a"b', "GET", 404, 0, 'x"\\\n', 0);
+    buffer.push(null, null, null, '/api/v1/a"b', "GET", 404, 0, 'x"\\\n', undefined, 0);
     expect(JSON.parse(buffer.encode(1))[0]).toMatchObject({
       endpoint: '/api/v1/a"b',
       requestId: 'x"\\\n',

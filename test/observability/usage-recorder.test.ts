@@ -60,6 +60,30 @@ describe.each(dialects)("api_usage rows on %s", (dialect) => {
   });
   afterAll(() => database.drop());
 
+  test("records the trace id of the request's traceparent, or one made for it when it sent none or an invalid one", async () => {
+    await database.db.sql`DELETE FROM api_usage`;
+    const { app, recorder } = recordingApp();
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const traced = await app.handle(
+      jsonRequest("GET", "/api/v1/me", undefined, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` }),
+    );
+    const untraced = await app.handle(jsonRequest("GET", "/api/v1/me"));
+    const invalid = await app.handle(
+      jsonRequest("GET", "/api/v1/me", undefined, { traceparent: `00-${traceId.toUpperCase()}-00f067aa0ba902b7-01` }),
+    );
+    await Bun.sleep(5);
+    await recorder.flush();
+    const rows: { request_id: string; trace_id: string }[] = await database.db.sql`
+      SELECT request_id, trace_id FROM api_usage`;
+    const traceOf = (response: Response) =>
+      rows.find((row) => row.request_id === response.headers.get("x-request-id"))?.trace_id;
+    expect(traceOf(traced)).toBe(traceId);
+    expect(traceOf(untraced)).toMatch(/^[0-9a-f]{32}$/);
+    expect(traceOf(invalid)).toMatch(/^[0-9a-f]{32}$/);
+    expect(traceOf(invalid)).not.toBe(traceId);
+    expect(new Set(rows.map((row) => row.trace_id)).size).toBe(3);
+  });
+
   test("writes one row per /api/v1 request, 1,000 requests in fewer than 10 INSERT statements", async () => {
     await database.db.sql`DELETE FROM api_usage`;
     const { app, recorder, inserts } = recordingApp();

@@ -34,6 +34,7 @@ function usageRow(
     statusCode: 200,
     responseTimeMs: 1,
     requestId: `req_${Bun.randomUUIDv7()}`,
+    traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
     createdAt: new Date(Date.now() - hour).toISOString(),
     ...fields,
   };

@@ -11,7 +11,13 @@ export interface ChatMessage {
 /** A chat model that answers in JSON. Failures are AppErrors: 502, or 504 when it took too long. */
 export interface AiProvider {
   /** One completion in JSON mode; resolves with the assistant message's content, unparsed. */
-  completeJson(messages: ChatMessage[]): Promise<string>;
+  completeJson(messages: ChatMessage[], call?: CallContext): Promise<string>;
+}
+
+/** What a call carries on behalf of the request that made it. */
+export interface CallContext {
+  /** W3C traceparent sent with the call, so the provider's side can be tied to the request. */
+  traceparent?: string;
 }
 
 export const providerFailed = "The AI provider could not draft this email, please retry";
@@ -40,7 +46,7 @@ export function createOpenAiProvider(
     return httpError(502, providerFailed);
   };
 
-  const complete = async (messages: ChatMessage[]): Promise<string> => {
+  const complete = async (messages: ChatMessage[], call: CallContext = {}): Promise<string> => {
     const signal = AbortSignal.timeout(timeoutMs);
     let status: number;
     let text: string;
@@ -51,6 +57,7 @@ export function createOpenAiProvider(
           authorization: `Bearer ${apiKey}`,
           "content-type": "application/json",
           accept: "application/json",
+          ...(call.traceparent ? { traceparent: call.traceparent } : {}),
         },
         body: JSON.stringify({ model, messages, response_format: { type: "json_object" } }),
         signal,
@@ -80,11 +87,11 @@ export function createOpenAiProvider(
   const { breaker } = deps;
   if (!breaker) return { completeJson: complete };
   return {
-    completeJson(messages) {
+    completeJson(messages, call) {
       if (!breaker.allow()) {
         return Promise.reject(httpError(503, providerUnavailable, { headers: { "Retry-After": "5" } }));
       }
-      return complete(messages).then(
+      return complete(messages, call).then(
         (content) => {
           breaker.success();
           return content;

@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import { list, ok } from "../../http/envelope";
 import type { Guards } from "../../http/guards";
 import { limitOf } from "../../http/pagination";
+import { traceOf } from "../../http/trace";
 import {
   createEmailBody,
   emailIdParams,
@@ -19,8 +20,8 @@ export function emailRoutes(guards: Guards, service: EmailService) {
     .use(guards)
     .post(
       "/emails",
-      async ({ principal, body, set }) => {
-        const email = await service.queue(principal, body);
+      async ({ principal, body, set, request }) => {
+        const email = await service.queue(principal, body, traceOf(request).traceId);
         // 202: accepted into the outbox; delivery happens later, and its outcome shows on GET.
         set.status = 202;
         set.headers.location = `/api/v1/emails/${email.id}`;

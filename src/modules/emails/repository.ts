@@ -31,6 +31,8 @@ export interface NewEmail {
   subject: string;
   text: string;
   html: string | null;
+  /** W3C trace id of the request that queued it. */
+  traceId: string | null;
 }
 
 export type EmailRepository = ReturnType<typeof createEmailRepository>;
@@ -68,9 +70,10 @@ export function createEmailRepository(db: Database) {
       const now = new Date().toISOString();
       const rows = await sql`
         INSERT INTO emails (id, organization_id, prospect_id, created_by, api_key_id, to_address, subject, text_body,
-                            html_body, status, attempts, next_attempt_at, created_at, updated_at)
+                            html_body, status, attempts, next_attempt_at, created_at, updated_at, trace_id)
         VALUES (${input.id}, ${input.organizationId}, ${input.prospectId}, ${input.createdBy}, ${input.apiKeyId},
-                ${input.to}, ${input.subject}, ${input.text}, ${input.html}, 'queued', 0, ${now}, ${now}, ${now})
+                ${input.to}, ${input.subject}, ${input.text}, ${input.html}, 'queued', 0, ${now}, ${now}, ${now},
+                ${input.traceId})
         RETURNING ${sql.unsafe(columns)}`;
       return toRecord(rows[0]);
     },

@@ -17,7 +17,11 @@ export function createEmailService(deps: { emails: EmailRepository }) {
   const { emails } = deps;
   return {
     /** Queues an email to a prospect of the caller's organization; the worker sends it. */
-    async queue(principal: Principal, input: { prospectId: string; subject: string; text: string; html?: string }) {
+    async queue(
+      principal: Principal,
+      input: { prospectId: string; subject: string; text: string; html?: string },
+      traceId: string | null = null,
+    ) {
       const to = await emails.findProspectEmail(principal.organizationId, input.prospectId);
       if (to === undefined) throw httpError(404, "Prospect not found");
       if (!isDeliverableAddress(to)) {
@@ -34,6 +38,7 @@ export function createEmailService(deps: { emails: EmailRepository }) {
         subject: input.subject,
         text: input.text,
         html: input.html ?? null,
+        traceId,
       });
       return publicEmail(record);
     },

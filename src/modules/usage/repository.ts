@@ -13,6 +13,8 @@ export interface UsageRow {
   statusCode: number;
   responseTimeMs: number;
   requestId: string;
+  /** W3C trace id: the request's traceparent's, or one made for it. */
+  traceId: string;
   createdAt: string;
 }
 
@@ -95,12 +97,13 @@ function insertJsonPostgres(sql: Database["sql"], rows: string) {
   // ::text first: a parameter typed json would be encoded by the driver as a JSON string value.
   return sql`
     INSERT INTO api_usage (id, user_id, organization_id, api_key_id, endpoint, method, status_code,
-                           response_time_ms, request_id, created_at)
+                           response_time_ms, request_id, trace_id, created_at)
     SELECT id, "userId", "organizationId", "apiKeyId", endpoint, method, "statusCode",
-           "responseTimeMs", "requestId", "createdAt"
+           "responseTimeMs", "requestId", "traceId", "createdAt"
     FROM json_to_recordset(${rows}::text::json) AS r(
       id text, "userId" text, "organizationId" text, "apiKeyId" text, endpoint text, method text,
-      "statusCode" integer, "responseTimeMs" double precision, "requestId" text, "createdAt" timestamptz)
+      "statusCode" integer, "responseTimeMs" double precision, "requestId" text, "traceId" text,
+      "createdAt" timestamptz)
     ON CONFLICT (id) DO NOTHING`;
 }
 
@@ -108,10 +111,10 @@ function insertJsonSqlite(sql: Database["sql"], rows: string) {
   // WHERE true: without it SQLite would read ON CONFLICT as part of the SELECT's join.
   return sql`
     INSERT INTO api_usage (id, user_id, organization_id, api_key_id, endpoint, method, status_code,
-                           response_time_ms, request_id, created_at)
+                           response_time_ms, request_id, trace_id, created_at)
     SELECT value ->> 'id', value ->> 'userId', value ->> 'organizationId', value ->> 'apiKeyId',
            value ->> 'endpoint', value ->> 'method', value ->> 'statusCode',
-           value ->> 'responseTimeMs', value ->> 'requestId', value ->> 'createdAt'
+           value ->> 'responseTimeMs', value ->> 'requestId', value ->> 'traceId', value ->> 'createdAt'
     FROM json_each(${rows}) WHERE true
     ON CONFLICT (id) DO NOTHING`;
 }
