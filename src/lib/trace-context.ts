@@ -45,20 +45,19 @@ export function childTraceparent(trace: Pick<TraceContext, "traceId" | "flags">)
   return `00-${trace.traceId}-${randomHex(8)}-${trace.flags}`;
 }
 
-const hex = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 // Drawn 4 KiB at a time, as request ids are: one getRandomValues call per 256 trace ids.
-const pool = new Uint8Array(4096);
+const pool = Buffer.alloc(4096);
 let next = pool.length;
 
 function randomHex(bytes: number): string {
-  let out = "";
-  for (let i = 0; i < bytes; i++) {
-    if (next === pool.length) {
-      crypto.getRandomValues(pool);
-      next = 0;
-    }
-    out += hex[pool[next++] as number];
+  if (next + bytes > pool.length) {
+    crypto.getRandomValues(pool);
+    next = 0;
   }
-  // All zero is invalid; 2^-64 at worst, but a value we send must be valid.
-  return /^0+$/.test(out) ? randomHex(bytes) : out;
+  const start = next;
+  next += bytes;
+  // All zero is invalid: a chance of 2^-64 at worst, but a value we send must be valid.
+  let any = 0;
+  for (let i = start; i < next; i++) any |= pool[i] as number;
+  return any === 0 ? randomHex(bytes) : pool.toString("hex", start, next);
 }
