@@ -5,6 +5,7 @@ import { parse, stringify } from "yaml";
 import { openDatabase } from "../../src/db/database";
 import { migrate } from "../../src/db/migrate";
 import { seedDatabase } from "../../src/db/seed";
+import { type FakeOpenAi, startFakeOpenAi } from "../ai/fake-openai";
 import { type ServerProcess, startServer } from "../server/server-process";
 import { makeTempDir, readRepoFile, removeDir, repoRoot, requireToolUnlessLocal, waitForStatus } from "./support";
 
@@ -17,7 +18,7 @@ const password = "dashboard-test-password";
  * add them). A query on one of these may come back empty while the metric is absent from
  * /metrics; once the API exports it, its panels must return data like every other.
  */
-const notYetExported = new Set(["circuit_breaker_state", "http_request_timeouts_total", "http_requests_shed_total"]);
+const notYetExported = new Set(["http_request_timeouts_total", "http_requests_shed_total"]);
 /** Series Prometheus makes itself for every target. */
 const fromPrometheus = new Set(["up"]);
 
@@ -64,6 +65,7 @@ describe.skipIf(prometheus.skip)("Grafana dashboard on a real Prometheus scrapin
   let promBase: string;
   let promProcess: Bun.Subprocess<"ignore", "ignore", "pipe"> | undefined;
   let exported: Set<string>;
+  let provider: FakeOpenAi;
 
   const query = async (expr: string): Promise<QueryResult> => {
     const url = `${promBase}/api/v1/query?query=${encodeURIComponent(expr)}`;
@@ -77,7 +79,18 @@ describe.skipIf(prometheus.skip)("Grafana dashboard on a real Prometheus scrapin
     await migrate(db);
     await seedDatabase(db, { env: { SEED_USER_PASSWORD: password }, hash: { memoryCost: 1024, timeCost: 1 } });
     await db.close();
-    server = await startServer({ DATABASE_URL: dbUrl, METRICS_TOKEN: token, LOG_FORMAT: "none" }, { startMs: 20_000 });
+    // An AI provider (an OpenAI-compatible stand-in) so that the server has a circuit breaker to chart.
+    provider = startFakeOpenAi();
+    server = await startServer(
+      {
+        DATABASE_URL: dbUrl,
+        METRICS_TOKEN: token,
+        LOG_FORMAT: "none",
+        AI_BASE_URL: provider.baseUrl,
+        AI_API_KEY: "sk-test",
+      },
+      { startMs: 20_000 },
+    );
 
     // deploy/monitoring/prometheus.yml as shipped, pointed at this server and scraping every second.
     const config = parse(readRepoFile("deploy/monitoring/prometheus.yml"));
@@ -129,6 +142,7 @@ describe.skipIf(prometheus.skip)("Grafana dashboard on a real Prometheus scrapin
     promProcess?.kill("SIGTERM");
     await promProcess?.exited;
     await server?.dispose();
+    await provider?.stop();
     removeDir(dir);
   });
 
