@@ -28,6 +28,8 @@ interface Entry {
   askedArrivals: number;
   /** An ask is in flight: other requests meanwhile go to Redis one by one, as a cold key's do. */
   asking: boolean;
+  /** Set while an ask for a slice is in flight: the key's other requests wait for its positions. */
+  slice?: { settled: Promise<void>; settle: () => void };
   /** Leased positions not yet used: [from, to] pairs, oldest first. */
   ranges: number[];
   windowEndMs: number;
@@ -65,10 +67,13 @@ export function createLeases(now: () => number = Date.now) {
   };
 
   return {
-    /** Counts an arrival of `key` and admits it from the key's lease when one has a position left. */
-    take(key: string, time: number): Leased | undefined {
+    /**
+     * Admits a request of `key` from the key's lease when one has a position left; counts it as an
+     * arrival unless it is a second try (after waiting for a slice).
+     */
+    take(key: string, time: number, arrival = true): Leased | undefined {
       const e = entry(key);
-      e.arrivals++;
+      if (arrival) e.arrivals++;
       if (e.ranges.length === 0) return undefined;
       if (e.windowEndMs <= time) {
         e.ranges = [];
@@ -107,7 +112,23 @@ export function createLeases(now: () => number = Date.now) {
       e.askedAt = time;
       e.askedArrivals = e.arrivals;
       if (first) return 0;
-      return Math.min(maxSlice, Math.floor((seen * horizonMs) / Math.max(elapsed, 1)));
+      const extra = Math.min(maxSlice, Math.floor((seen * horizonMs) / Math.max(elapsed, 1)));
+      if (extra > 0) {
+        let settle = () => {};
+        const settled = new Promise<void>((resolve) => {
+          settle = resolve;
+        });
+        e.slice = { settled, settle };
+      }
+      return extra;
+    },
+
+    /**
+     * While a slice for `key` is on its way: resolves when it has arrived (or its ask failed). A busy
+     * key's requests wait for it instead of each being counted in Redis on its own.
+     */
+    sliceOnItsWay(key: string): Promise<void> | undefined {
+      return entries.get(key)?.slice?.settled;
     },
 
     /** The answer to an ask (undefined when it failed): keeps the granted positions beyond the first. */
@@ -115,6 +136,10 @@ export function createLeases(now: () => number = Date.now) {
       const e = entries.get(key);
       if (!e) return;
       e.asking = false;
+      const waiting = e.slice;
+      e.slice = undefined;
+      // After the positions are in place (below), on the next microtask.
+      if (waiting) queueMicrotask(waiting.settle);
       const granted = state?.granted ?? 1;
       if (!state || granted <= 1) return;
       if (e.windowId !== state.windowId) e.ranges = [];

@@ -120,12 +120,14 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       const now = Date.now();
 
       // Exhausted keys are refused from memory until their window ends: no Redis call.
-      const exhausted = keys.flatMap((k, i) => {
-        const until = blocked.blockedUntil(k);
-        if (until === undefined) return [];
-        const p = applied[i] as Policy;
-        return [policyState(p, { count: p.max, resetAtMs: until }, false, now)];
-      });
+      const exhaustion = (time: number) =>
+        keys.flatMap((k, i) => {
+          const until = blocked.blockedUntil(k);
+          if (until === undefined) return [];
+          const p = applied[i] as Policy;
+          return [policyState(p, { count: p.max, resetAtMs: until }, false, time)];
+        });
+      const exhausted = exhaustion(now);
       if (exhausted.length > 0) return decision(false, exhausted);
 
       // Busy keys: admitted from this instance's lease while it lasts.
@@ -134,11 +136,29 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         const t = taken[i] as Leased;
         return policyState(applied[i] as Policy, { count: t.position, resetAtMs: t.resetAtMs }, true, now);
       };
-      if (leases && taken.every(Boolean))
-        return decision(
+      const allLeased = () =>
+        decision(
           true,
           applied.map((_, i) => fromLease(i)),
         );
+      if (leases && taken.every(Boolean)) return allLeased();
+      // A slice on its way: wait for it rather than count this request in Redis by itself.
+      const slices = leases ? keys.flatMap((k, i) => (taken[i] ? [] : (leases.sliceOnItsWay(k) ?? []))) : [];
+      if (leases && slices.length > 0) {
+        await Promise.all(slices);
+        const time = Date.now();
+        const blockedNow = exhaustion(time);
+        if (blockedNow.length > 0) {
+          taken.forEach((t, i) => {
+            if (t) leases.putBack(keys[i] as string, t);
+          });
+          return decision(false, blockedNow);
+        }
+        keys.forEach((k, i) => {
+          taken[i] ??= leases.take(k, time, false);
+        });
+        if (taken.every(Boolean)) return allLeased();
+      }
 
       const asked: number[] = [];
       const counters: Counter[] = [];

@@ -99,10 +99,23 @@ interface Waiting {
   reject: (error: unknown) => void;
 }
 
-type Scripted = RedisConnection & {
-  rateLimitConsume(...args: Array<string | number>): Promise<unknown[]>;
-  rateLimitRelease(key: string, count: number, windowId: number): Promise<number>;
-};
+/**
+ * Runs a script by its SHA1, sending its text once where Redis does not have it (a new node, a
+ * restart, SCRIPT FLUSH). Sent as plain EVALSHA/EVAL so that ioredis finds the first key, routes the
+ * call to the node of its slot, and auto-pipelines calls to one node together (a script defined
+ * with defineCommand and a variable key count is routed by its key count, which breaks both).
+ */
+function scriptRunner(connection: RedisConnection, lua: string) {
+  const sha = new Bun.CryptoHasher("sha1").update(lua).digest("hex");
+  return async (keys: string[], args: Array<string | number>): Promise<unknown> => {
+    try {
+      return await connection.call("EVALSHA", sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!(error instanceof Error && error.message.includes("NOSCRIPT"))) throw error;
+      return connection.call("EVAL", lua, keys.length, ...keys, ...args);
+    }
+  };
+}
 
 export interface RedisStore extends RateLimitStore {
   /** Gives `count` leased but unused requests of `key` back to the window `windowId`. */
@@ -118,12 +131,8 @@ export interface RedisStore extends RateLimitStore {
  * calls of one turn to a node in one write, and follows MOVED/ASK and failovers itself.
  */
 export function createRedisStore(connection: RedisConnection, deadline: ReplyDeadline): RedisStore {
-  const client = connection as Scripted;
-  // ioredis sends EVAL once per connection, then EVALSHA, and again EVAL after a NOSCRIPT.
-  if (!("rateLimitConsume" in client)) {
-    connection.defineCommand("rateLimitConsume", { lua: consumeScript });
-    connection.defineCommand("rateLimitRelease", { lua: releaseScript, numberOfKeys: 1 });
-  }
+  const consumeCall = scriptRunner(connection, consumeScript);
+  const releaseCall = scriptRunner(connection, releaseScript);
   const perTag = connection.isCluster;
   let queue: Waiting[] = [];
   let scheduled = false;
@@ -139,7 +148,7 @@ export function createRedisStore(connection: RedisConnection, deadline: ReplyDea
       }
     }
     const sentAt = Date.now();
-    deadline(client.rateLimitConsume(keys.length, ...keys, ...args)).then(
+    deadline(consumeCall(keys, args) as Promise<unknown[]>).then(
       (reply) => {
         let at = 0;
         for (const waiting of batch) {
@@ -191,7 +200,7 @@ export function createRedisStore(connection: RedisConnection, deadline: ReplyDea
       });
     },
     async release(key, count, windowId) {
-      await deadline(client.rateLimitRelease(key, count, windowId));
+      await deadline(releaseCall([key], [count, windowId]));
     },
   };
 }
