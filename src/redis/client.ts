@@ -114,6 +114,7 @@ function open(target: RedisTarget | string, role: string, options: ConnectionOpt
         password: target.password,
         sentinelPassword: target.sentinelPassword,
         tls: target.tls ? {} : undefined,
+        sentinelTLS: target.tls ? {} : undefined,
         enableTLSForSentinelMode: target.tls,
         sentinelRetryStrategy: reconnectDelay,
         // Hears +switch-master from the sentinels instead of waiting for the old master to time out.
