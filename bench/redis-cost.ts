@@ -3,8 +3,8 @@
  *
  * What one API request costs Redis: CPU µs (`INFO cpu`, user + sys, summed over the nodes that
  * serve) and commands (`INFO commandstats`: script calls the API sent, and the commands those
- * scripts ran), on Redis servers of its own that nothing else uses (one on port 26480, a Cluster
- * of three masters on 17010-17012), for two loads: (a) one busy key, the bench's `GET /api/v1/me`
+ * scripts ran), on Redis servers of its own that nothing else uses (one on a port of 26400-26499, a Cluster
+ * of three masters on ports of 17000-17099), for two loads: (a) one busy key, the bench's `GET /api/v1/me`
  * of one user; (b) 10,000 distinct clients (anonymous requests from 10,000 forwarded addresses,
  * each counted under its own key, as 10,000 principals would be). Variants: leasing on (the
  * default), RATE_LIMIT_LEASING=false, and, with --before, another checkout on the single Redis.
@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import Redis from "ioredis";
-import { redisServersAvailable, startRedisCluster, until } from "../test/helpers/redis-topology";
+import { redisServersAvailable, reservePorts, startRedisCluster, until } from "../test/helpers/redis-topology";
 import { type RunningServer, startServer } from "./api-server";
 import { apiEnvironment, assertReady, obtainCredentials } from "./api-session";
 import { createBenchDatabase, seedBenchDatabase } from "./database";
@@ -98,15 +98,18 @@ const database = await createBenchDatabase(
   process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
   stamp.replaceAll("-", "_"),
 );
+const singlePort = reservePorts(26400, 26499, 1);
+const port = singlePort.ports[0] as number;
 const single = Bun.spawn(
-  ["redis-server", "--port", "26480", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+  ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
   { stdout: "ignore", stderr: "inherit" },
 );
-const cluster = await startRedisCluster({ ports: [17010, 17011, 17012], replicas: 0 });
+const cluster = await startRedisCluster({ portRange: [17000, 17099], nodes: 3, replicas: 0 });
+const clusterPorts = cluster.nodes.map((n) => n.port);
 try {
   await until(
     async () => {
-      const probe = new Redis({ port: 26480, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      const probe = new Redis({ port, retryStrategy: () => null, maxRetriesPerRequest: 0 });
       probe.on("error", () => {});
       try {
         return (await probe.ping()) === "PONG";
@@ -115,14 +118,14 @@ try {
       }
     },
     5000,
-    "redis on 26480",
+    `redis on ${port}`,
   );
   const accounts = await seedBenchDatabase(database.url, 100);
   const topologies: Array<{ name: string; ports: number[]; env: Record<string, string> }> = [
-    { name: "single Redis", ports: [26480], env: { REDIS_URL: "redis://127.0.0.1:26480" } },
+    { name: "single Redis", ports: [port], env: { REDIS_URL: `redis://127.0.0.1:${port}` } },
     {
       name: "Cluster, 3 masters",
-      ports: [17010, 17011, 17012],
+      ports: clusterPorts,
       env: { REDIS_CLUSTER_NODES: cluster.seeds, REDIS_URL: "" },
     },
   ];
@@ -195,6 +198,7 @@ try {
 } finally {
   single.kill();
   await single.exited;
+  singlePort.release();
   await cluster.stop();
   await database.drop();
 }

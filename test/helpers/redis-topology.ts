@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
@@ -7,8 +7,9 @@ import Redis from "ioredis";
 /**
  * Real Redis deployments on loopback for the tests and the bench: a Redis Cluster of
  * `redis-server --cluster-enabled yes` processes joined by `redis-cli --cluster create`, and a
- * Sentinel set (a master, its replica, three `redis-sentinel`). Fixed ports (the Cluster's bus
- * port is the port + 10000), so each suite passes its own range.
+ * Sentinel set (a master, its replica, three `redis-sentinel`), on ports reserved in a range the
+ * caller owns (the Cluster's bus port is the port + 10000): several test runs on one machine (CI,
+ * other worktrees) take different ports of the range instead of meeting on the same ones.
  */
 export interface RedisNodeProcess {
   port: number;
@@ -42,18 +43,61 @@ function spawnNode(command: string, args: string[], port: number): RedisNodeProc
   };
 }
 
-/** A node left over from a crashed run on one of our fixed ports would make the start fail. */
-async function clearPort(port: number): Promise<void> {
-  const stale = new Redis({ host, port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-  stale.on("error", () => {});
+const lockDir = join(tmpdir(), "revenue-api-redis-ports");
+
+export interface PortReservation {
+  ports: number[];
+  release(): void;
+}
+
+/** Whether the process that wrote a lock file still runs. */
+function lockHeld(path: string): boolean {
   try {
-    await stale.connect();
-    await stale.call("SHUTDOWN", "NOSAVE").catch(() => undefined);
+    process.kill(Number(readFileSync(path, "utf8")), 0);
+    return true;
   } catch {
-    // Nothing there: the usual case.
-  } finally {
-    stale.disconnect();
+    return false;
   }
+}
+
+function portFree(port: number): boolean {
+  try {
+    Bun.listen({ hostname: host, port, socket: { data() {} } }).stop(true);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `count` consecutive ports of [from, to] that no other run holds (a lock file per port with the
+ * owner's pid; a dead owner's lock is taken over) and nothing listens on (nor on port + busOffset).
+ */
+export function reservePorts(from: number, to: number, count: number, busOffset = 0): PortReservation {
+  mkdirSync(lockDir, { recursive: true });
+  for (let first = from; first + count - 1 <= to; first += count) {
+    const taken: string[] = [];
+    const release = () => {
+      for (const path of taken) rmSync(path, { force: true });
+    };
+    const ports = Array.from({ length: count }, (_, i) => first + i);
+    const ok = ports.every((port) => {
+      const path = join(lockDir, `${port}.lock`);
+      try {
+        closeSync(openSync(path, "wx"));
+      } catch {
+        if (lockHeld(path)) return false;
+        unlinkSync(path);
+        closeSync(openSync(path, "wx"));
+      }
+      writeFileSync(path, String(process.pid));
+      taken.push(path);
+      return portFree(port) && (busOffset === 0 || portFree(port + busOffset));
+    });
+    if (ok) return { ports, release };
+    release();
+  }
+  throw new Error(`no ${count} free ports left in ${from}-${to}`);
 }
 
 export async function until(condition: () => Promise<boolean>, ms: number, what: string): Promise<void> {
@@ -106,13 +150,16 @@ export interface RedisClusterProcesses {
  * takes over.
  */
 export async function startRedisCluster(options: {
-  ports: number[];
+  /** The range to take ports from (inclusive). */
+  portRange: [number, number];
+  nodes: number;
   replicas: 0 | 1;
   nodeTimeoutMs?: number;
 }): Promise<RedisClusterProcesses> {
   const dir = mkdtempSync(join(tmpdir(), "redis-cluster-"));
-  await Promise.all(options.ports.map(clearPort));
-  const nodes = options.ports.map((port) =>
+  const reservation = reservePorts(options.portRange[0], options.portRange[1], options.nodes, 10_000);
+  const ports = reservation.ports;
+  const nodes = ports.map((port) =>
     spawnNode(
       "redis-server",
       [
@@ -143,7 +190,7 @@ export async function startRedisCluster(options: {
         "redis-cli",
         "--cluster",
         "create",
-        ...options.ports.map((p) => `${host}:${p}`),
+        ...ports.map((p) => `${host}:${p}`),
         "--cluster-replicas",
         String(options.replicas),
         "--cluster-yes",
@@ -161,7 +208,7 @@ export async function startRedisCluster(options: {
   const alive = () => nodes.filter((n) => n.child.exitCode === null && n.child.signalCode === null);
   const cluster: RedisClusterProcesses = {
     nodes,
-    seeds: options.ports.map((p) => `${host}:${p}`).join(","),
+    seeds: ports.map((p) => `${host}:${p}`).join(","),
     async masterOf(key) {
       const first = alive()[0] as RedisNodeProcess;
       const slot = await ask(first.port, (r) => r.cluster("KEYSLOT", key));
@@ -225,22 +272,21 @@ export interface RedisSentinelProcesses {
  * may be silent before the sentinels fail over to the replica.
  */
 export async function startRedisSentinel(options: {
-  masterPort: number;
-  replicaPort: number;
-  sentinelPorts: [number, number, number];
+  /** The range to take five ports from (inclusive): master, replica, three sentinels. */
+  portRange: [number, number];
   downAfterMs?: number;
 }): Promise<RedisSentinelProcesses> {
   const dir = mkdtempSync(join(tmpdir(), "redis-sentinel-"));
   const masterName = "revenue";
-  const all = [options.masterPort, options.replicaPort, ...options.sentinelPorts];
-  await Promise.all(all.map(clearPort));
-  const master = spawnNode("redis-server", serverArgs(options.masterPort, dir), options.masterPort);
+  const reservation = reservePorts(options.portRange[0], options.portRange[1], 5);
+  const [masterPort, replicaPort, ...sentinelPorts] = reservation.ports as [number, number, number, number, number];
+  const master = spawnNode("redis-server", serverArgs(masterPort, dir), masterPort);
   const replica = spawnNode(
     "redis-server",
-    [...serverArgs(options.replicaPort, dir), "--replicaof", host, String(options.masterPort)],
-    options.replicaPort,
+    [...serverArgs(replicaPort, dir), "--replicaof", host, String(masterPort)],
+    replicaPort,
   );
-  const sentinels = options.sentinelPorts.map((port) => {
+  const sentinels = sentinelPorts.map((port) => {
     const file = join(dir, `sentinel-${port}.conf`);
     writeFileSync(
       file,
@@ -248,7 +294,7 @@ export async function startRedisSentinel(options: {
         `port ${port}`,
         `bind ${host}`,
         `dir ${dir}`,
-        `sentinel monitor ${masterName} ${host} ${options.masterPort} 2`,
+        `sentinel monitor ${masterName} ${host} ${masterPort} 2`,
         `sentinel down-after-milliseconds ${masterName} ${options.downAfterMs ?? 1000}`,
         `sentinel failover-timeout ${masterName} 10000`,
         `sentinel parallel-syncs ${masterName} 1`,
@@ -261,6 +307,7 @@ export async function startRedisSentinel(options: {
   const stop = async () => {
     await Promise.all(processes.map((n) => n.kill()));
     rmSync(dir, { recursive: true, force: true });
+    reservation.release();
   };
   const currentMasterPort = async () => {
     const live = sentinels.find((s) => s.child.exitCode === null) as RedisNodeProcess;
@@ -272,7 +319,7 @@ export async function startRedisSentinel(options: {
       processes.map((n) => until(() => ask(n.port, (r) => r.ping()).then(() => true), 5000, `redis ${n.port}`)),
     );
     await until(
-      async () => (await ask(options.replicaPort, (r) => r.info("replication"))).includes("master_link_status:up"),
+      async () => (await ask(replicaPort, (r) => r.info("replication"))).includes("master_link_status:up"),
       10_000,
       "the replica to sync",
     );
@@ -298,7 +345,7 @@ export async function startRedisSentinel(options: {
     master,
     replica,
     sentinels,
-    seeds: options.sentinelPorts.map((p) => `${host}:${p}`).join(","),
+    seeds: sentinelPorts.map((p) => `${host}:${p}`).join(","),
     masterName,
     currentMasterPort,
     stop,

@@ -9,11 +9,12 @@ import { fleetSuite } from "./fleet-suite";
 
 redisServersRequired();
 
-/** A 6-node Redis Cluster (3 masters, 3 replicas) on ports 17000-17005 (bus ports 27000-27005). */
+/** A 6-node Redis Cluster (3 masters, 3 replicas) on ports of 17000-17099 (bus ports 27000-27099). */
 if (redisServersAvailable) {
   fleetSuite("a Redis Cluster of three masters and three replicas", async () => {
     const cluster: RedisClusterProcesses = await startRedisCluster({
-      ports: [17000, 17001, 17002, 17003, 17004, 17005],
+      portRange: [17000, 17099],
+      nodes: 6,
       replicas: 1,
       nodeTimeoutMs: 1000,
     });

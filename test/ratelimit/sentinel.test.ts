@@ -4,13 +4,11 @@ import { fleetSuite } from "./fleet-suite";
 
 redisServersRequired();
 
-/** A master (26400), its replica (26401) and three sentinels (26410-26412), quorum 2. */
+/** A master, its replica and three sentinels (quorum 2) on ports of 26400-26499. */
 if (redisServersAvailable) {
   fleetSuite("Redis Sentinel (a master, a replica, three sentinels)", async () => {
     const set = await startRedisSentinel({
-      masterPort: 26400,
-      replicaPort: 26401,
-      sentinelPorts: [26410, 26411, 26412],
+      portRange: [26400, 26499],
       downAfterMs: 1000,
     });
     const admin = new Redis({
