@@ -159,7 +159,7 @@ export function fleetSuite(name: string, start: () => Promise<FleetTopology>) {
         await topology.killMasterOf(key);
         await topology.failedOver();
         // Every process finds the new master by itself and counts in Redis again.
-        const deadline = Date.now() + 15_000;
+        const deadline = Date.now() + 30_000;
         while (Date.now() < deadline && !fleet.every((s) => s.stderr().includes(recoveryNotice))) await Bun.sleep(100);
         for (const server of fleet) expect(server.stderr()).toContain(fallbackWarning);
         for (const server of fleet) expect(server.stderr()).toContain(recoveryNotice);

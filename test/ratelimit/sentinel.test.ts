@@ -4,11 +4,11 @@ import { fleetSuite } from "./fleet-suite";
 
 redisServersRequired();
 
-/** A master, its replica and three sentinels (quorum 2) on ports of 26400-26499. */
+/** A master, its replica and three sentinels (quorum 2) on ports of 26420-26499 (26400-26419: see cluster.test.ts). */
 if (redisServersAvailable) {
   fleetSuite("Redis Sentinel (a master, a replica, three sentinels)", async () => {
     const set = await startRedisSentinel({
-      portRange: [26400, 26499],
+      portRange: [26420, 26499],
       downAfterMs: 1000,
     });
     const admin = new Redis({
