@@ -19,6 +19,7 @@ import { createBenchDatabase, seedBenchDatabase } from "./database";
 import { createGenerator } from "./generator";
 import { canPin } from "./processes";
 import { apiScenarios } from "./scenarios";
+import { threadCpu } from "./stalls";
 import { parseVariant } from "./variant";
 
 const { values, positionals } = parseArgs({
@@ -102,7 +103,13 @@ try {
     }
   }
 } finally {
-  for (const server of servers) await server.stop();
+  for (const [i, server] of servers.entries()) {
+    const threads = Object.entries(threadCpu(server.pid)).sort((a, b) => b[1] - a[1]);
+    const all = threads.reduce((sum, [, ms]) => sum + ms, 0) || 1;
+    const shares = threads.slice(0, 6).map(([name, ms]) => `${name} ${((ms / all) * 100).toFixed(1)}%`);
+    say(`  ${variants[i]?.label}: CPU by thread: ${shares.join(", ")}`);
+    await server.stop();
+  }
   await database.drop();
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   await deleteRedisKeys(redis, `bench:${stamp}:`).catch(() => 0);

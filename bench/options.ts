@@ -12,6 +12,8 @@ export interface BenchOptions {
   only?: Set<string>;
   /** Write the API server's CPU profile and print its top functions. */
   profile: boolean;
+  /** Run the API with the loop-delay preload and JSC's GC log, and report both (bench/stalls.ts). */
+  stalls: boolean;
   generator?: GeneratorRuntime;
   prospects: number;
   clusterWorkers: number;
@@ -41,6 +43,7 @@ export const usage = `npm run bench [-- options]
                         me-jwt-br, prospects-list-br, search, prospects-create, peers (needs
                         me-jwt), cluster-me-jwt, soak); the baseline always runs
   --profile             run the API under --cpu-prof and print its top self-time functions
+  --stalls              event-loop delay, GC pauses and CPU by thread of the API (bench/stalls.ts)
   --generator=wrk|node|bun  wrk, or autocannon on node or bun (default: wrk when installed, else
                         autocannon on node when installed)
   --connections=N       default 50 (the targets assume 50)
@@ -57,6 +60,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       quick: { type: "boolean", default: false },
       only: { type: "string" },
       profile: { type: "boolean", default: false },
+      stalls: { type: "boolean", default: false },
       generator: { type: "string" },
       connections: { type: "string" },
       duration: { type: "string" },
@@ -83,6 +87,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     soakSeconds: quick ? 0 : 60,
     only: values.only ? scenarioIds(values.only) : undefined,
     profile: values.profile,
+    stalls: values.stalls,
     generator: values.generator as GeneratorRuntime | undefined,
     prospects: 3000,
     clusterWorkers: 2,

@@ -5,7 +5,7 @@
  * the API's /me), the soak and the cluster; prints a table, writes bench/results/<stamp>.json and
  * .md, exits 1 when a target of issue 20 is missed.
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import Redis from "ioredis";
@@ -21,6 +21,7 @@ import { canPin, loadAverage } from "./processes";
 import { checkLines, generatorName, markdownReport, peerColumns, peerRows, type RunReport, textTable } from "./report";
 import { createScenarioRunner, type ScenarioRunner, soak } from "./scenario-runner";
 import { apiScenarios, baselineScenario, clusterScenario, type Scenario } from "./scenarios";
+import { stallEnvironment, stallReport, threadCpu } from "./stalls";
 import { checkTargets, type MemoryFacts, type PeerOutcome, type ScenarioOutcome } from "./targets";
 import { wireSizes } from "./wire-size";
 
@@ -52,7 +53,11 @@ const profileDir = options.profile ? join(logDir, "profiles") : undefined;
 try {
   baselineRuns.push(await runner.measureBaseline(baselineScenario, baseline));
   const database = await createBenchDatabase(options.postgresUrl, stamp);
-  const env = withOverrides(apiEnvironment({ databaseUrl: database.url, redisUrl: options.redisUrl, stamp }));
+  const stallsFile = join(logDir, "loop-stalls.json");
+  const env = withOverrides({
+    ...apiEnvironment({ databaseUrl: database.url, redisUrl: options.redisUrl, stamp }),
+    ...(options.stalls ? stallEnvironment(stallsFile) : {}),
+  });
   try {
     say(`seeding ${database.name}: an organization, its admin and user, ${options.prospects} prospects`);
     const accounts = await seedBenchDatabase(database.url, options.prospects);
@@ -90,7 +95,14 @@ try {
       notes.push(...(await wireSizes(api.base, credentials)));
       notes.push(`access log: ${(api.accessLogBytes() / 1e6).toFixed(1)} MB written`);
     } finally {
+      const threads = threadCpu(api.pid);
       notes.push(`API exit code on SIGTERM: ${await api.stop()}`);
+      if (options.stalls) {
+        const stderrFile = join(logDir, "api.stderr.log");
+        // Every request, warm-ups included, left one access-log line.
+        const requests = readFileSync(join(logDir, "api.access.log"), "utf8").split("\n").length - 1;
+        notes.push(...stallReport({ stallsFile, stderrFile, threads, requests }));
+      }
     }
     if (profileDir) printProfile(join(profileDir, "api.cpuprofile"), served);
 
@@ -144,7 +156,7 @@ const resultsDir = join(root, "bench", "results");
 mkdirSync(resultsDir, { recursive: true });
 writeFileSync(join(resultsDir, `${stamp}.json`), `${JSON.stringify({ ...report, notes }, null, 2)}\n`);
 writeFileSync(join(resultsDir, `${stamp}.md`), markdownReport(report));
-if (!options.profile) rmSync(logDir, { recursive: true, force: true });
+if (!options.profile && !options.stalls) rmSync(logDir, { recursive: true, force: true });
 
 say("");
 say(textTable(all));
@@ -152,7 +164,8 @@ say("");
 if (peerOutcomes.length > 0) say(`${textTable([], peerColumns, peerRows(peerOutcomes))}\n`);
 for (const note of notes) say(note);
 for (const line of checkLines(checks)) say(line);
-say(`\nwrote bench/results/${stamp}.json and .md${options.profile ? `; logs and profile in ${logDir}` : ""}`);
+const kept = options.profile || options.stalls;
+say(`\nwrote bench/results/${stamp}.json and .md${kept ? `; logs (and profile) in ${logDir}` : ""}`);
 say(report.passed ? "all targets met" : `${checks.filter((c) => !c.passed).length} target(s) missed`);
 process.exit(report.passed ? 0 : 1);
 
