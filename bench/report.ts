@@ -29,6 +29,7 @@ export const columns = [
   "p99 ms",
   "non-2xx",
   "ceiling req/s",
+  "ceiling p99 ms",
   "vs ceiling",
   "vs baseline",
   "server CPU µs/req",
@@ -60,7 +61,7 @@ export function tableRows(outcomes: ScenarioOutcome[]): string[][] {
     const r = o.result;
     if (o.status !== "measured" || !r) {
       const why = o.status === "unavailable" ? "not available yet" : `failed: ${o.note ?? ""}`;
-      return [o.title, why, "", "", "", "", "", "", "", "", ""];
+      return [o.title, why, "", "", "", "", "", "", "", "", "", ""];
     }
     const ceiling = o.ceiling?.result;
     const generator = [r.generatorCpuPercent, ceiling?.generatorCpuPercent]
@@ -74,6 +75,7 @@ export function tableRows(outcomes: ScenarioOutcome[]): string[][] {
       ms(r.latencyP99Ms),
       bad(r),
       ceiling ? rate(ceiling) : "",
+      ceiling ? ms(ceiling.latencyP99Ms) : "",
       fixed(o.ratio, 2),
       fixed(o.baselineRatio, 2),
       fixed(o.cpuUsPerRequest, 1),

@@ -59,7 +59,7 @@ export function createApp(deps: AppDeps) {
   const allowedMethods = createAllowedMethods(() => app.routes);
 
   return app
-    .use(requestContext(config))
+    .use(requestContext(config, () => app.server))
     .use(responseFinisher(config))
     .use(
       errorHandler({

@@ -9,21 +9,28 @@ import { requestIdFor } from "./request-id";
 import { setRequestState } from "./request-state";
 import { corsHeaders, createOriginCheck, preflightHeaders, securityHeaders } from "./security-headers";
 
+/** What the request context needs of Bun's server: the peer address of a request. */
+interface ServerWithIp {
+  requestIP(request: Request): { address: string } | null;
+}
+
 const bodyMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /**
  * First hook of every request: request id, security and CORS headers, the Host check, preflight, and the
  * cheap body checks (413 by Content-Length, 415) that must happen before anything reads the body.
  */
-export function requestContext(config: Config) {
+export function requestContext(config: Config, server: () => ServerWithIp | null | undefined = () => undefined) {
   const originAllowed = createOriginCheck(config.allowedOrigins);
   const hostValid = createHostCheck();
-  return new Elysia({ name: "request-context" }).onRequest(({ request, set, server }) => {
+  // The server comes from `server()` (the app's), not from the context: a hook that reads
+  // `server` from the context makes Elysia define a `server` getter on every request's context.
+  return new Elysia({ name: "request-context" }).onRequest(({ request, set }) => {
     const id = requestIdFor(request.headers.get("x-request-id"));
     setRequestState(request, {
       id,
       startedAt: performance.now(),
-      ip: clientIp(server?.requestIP(request)?.address, request.headers.get("x-forwarded-for"), config.trustProxy),
+      ip: clientIp(server()?.requestIP(request)?.address, request.headers.get("x-forwarded-for"), config.trustProxy),
     });
     Object.assign(set.headers, securityHeaders);
     set.headers["x-request-id"] = id;
