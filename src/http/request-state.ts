@@ -4,7 +4,7 @@ import type { PolicyState } from "../ratelimit/decision";
 
 /**
  * Per-request facts that every later hook needs, including hooks that run for requests no route
- * matched (404, 405, 413), where Elysia's derive/resolve never ran. Keyed by the Request object.
+ * matched (404, 405, 413), where Elysia's derive/resolve never ran. Kept on the Request object.
  */
 export interface RequestState {
   id: string;
@@ -21,12 +21,15 @@ export interface RequestState {
   rateLimits?: PolicyState[];
 }
 
-const states = new WeakMap<Request, RequestState>();
+// A property of the Request under a symbol no other code holds, rather than a WeakMap entry: a
+// WeakMap's entries are weighed at every garbage collection, ~0.12 µs a request more (micro).
+const stateKey = Symbol("request state");
+type WithState = Request & { [stateKey]?: RequestState };
 
 export function setRequestState(request: Request, state: RequestState): void {
-  states.set(request, state);
+  (request as WithState)[stateKey] = state;
 }
 
 export function requestState(request: Request): RequestState | undefined {
-  return states.get(request);
+  return (request as WithState)[stateKey];
 }

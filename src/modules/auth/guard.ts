@@ -42,9 +42,12 @@ export function authGuard(
           await countRefusal?.(request, set.headers);
           throw error;
         }
-        principals.set(request, principal);
+        // Kept in the request state when there is one (every app has; a WeakMap entry costs more).
+        if (!state) principals.set(request, principal);
       },
-      resolve: ({ request }): { principal: Principal } => ({ principal: principals.get(request) as Principal }),
+      resolve: ({ request }): { principal: Principal } => ({
+        principal: (requestState(request)?.principal ?? principals.get(request)) as Principal,
+      }),
     }),
   });
 }
