@@ -1,19 +1,14 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createTestDatabase, dialects, type TestDatabase } from "../helpers/database";
-import { type FaultProxy, startFaultProxy } from "../helpers/fault-proxy";
-import { seedOrganization } from "../helpers/fixtures";
-import { loginOver } from "./support/client";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { dialects } from "../helpers/database";
 import {
   type Answer,
-  ask,
-  askLogin,
   type DatabaseFault,
   type DatabaseFaultResult,
   leaks,
   runDatabaseFaultScenario,
+  runSlowLinkScenario,
 } from "./support/database-fault-scenario";
 import { expectErrorBody } from "./support/envelope";
-import { productionEnv, type RunningServer, spawnServer } from "./support/server";
 
 const expectUnavailable = (answer: Answer) => {
   expect(answer.status).toBe(503);
@@ -90,40 +85,14 @@ describe.skipIf(!dialects.includes("postgres")).each<DatabaseFault>(["accept-the
 describe.skipIf(!dialects.includes("postgres"))(
   "Postgres behind a slow link (3 s a chunk), REQUEST_TIMEOUT_S=5",
   () => {
-    let database: TestDatabase;
-    let proxy: FaultProxy;
-    let server: RunningServer;
     let answers: Answer[];
-
     beforeAll(async () => {
-      database = await createTestDatabase("postgres");
-      const org = await seedOrganization(database.db, "Slow Link Co");
-      const target = new URL(database.url);
-      proxy = await startFaultProxy(target.hostname, Number(target.port || 5432));
-      const viaProxy = new URL(database.url);
-      viaProxy.port = String(proxy.port);
-      server = await spawnServer({
-        ...productionEnv,
-        DATABASE_URL: viaProxy.toString(),
-        USAGE_TRACKING: "false",
-        LOG_FORMAT: "none",
-        REQUEST_TIMEOUT_S: "5",
-      });
-      const token = await loginOver(server.base, org.viewer.email, org.viewer.password, "slow-link");
-      proxy.slow(3000);
       // As the issue measured it: 16 database-backed requests at once, and a login.
-      answers = await Promise.all([
-        ...Array.from({ length: 16 }, () => ask(server, "/api/v1/prospects?limit=5", token)),
-        askLogin(server, org.admin.email, org.admin.password),
-      ]);
+      answers = await runSlowLinkScenario({ delayMs: 3000, requestTimeoutS: 5, requests: 16 });
     }, 30_000);
-    afterAll(async () => {
-      await server?.dispose();
-      await proxy?.close();
-      await database?.drop();
-    });
 
     test("every request is answered within REQUEST_TIMEOUT_S, with a 200 or the 503 envelope, and none is reset", () => {
+      expect(answers).toHaveLength(17);
       for (const answer of answers) {
         expect(answer.error).toBeUndefined();
         expect(answer.ms).toBeLessThan(5000);

@@ -9,7 +9,7 @@ const phaseMs = 1200;
 const prospects = "/api/v1/prospects?limit=5";
 
 describe.skipIf(!dialects.includes("postgres") || !redisAvailable)(
-  "Redis, then Postgres, cut and restored under a steady load, without a restart",
+  "Redis partitioned (blackhole), then Postgres refusing, then both restored under a steady load, without a restart",
   () => {
     let result: FaultsScenarioResult;
     const table = (phase: keyof FaultsScenarioResult["phases"]) => statusesByPath(result.phases[phase]);

@@ -9,6 +9,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { dialects } from "../helpers/database";
 import { redisAvailable } from "../ratelimit/support";
+import { type Answer, runDatabaseFaultScenario, runSlowLinkScenario } from "./support/database-fault-scenario";
 import { runFaultsScenario, statusesByPath } from "./support/faults-scenario";
 import { type LoadReport, serverErrors } from "./support/load";
 import { runShutdownScenario } from "./support/shutdown-scenario";
@@ -88,6 +89,49 @@ if (dialects.includes("postgres") && redisAvailable) {
   say("## 2. Dependency faults: skipped (needs Postgres and Redis)");
 }
 
+if (dialects.includes("postgres")) {
+  const faultMs = Math.max(3000, Math.round((budgetMs * 0.1) / 2));
+  for (const fault of ["accept-then-close", "blackhole"] as const) {
+    say();
+    say(`## 2. Postgres ${fault}, ${(faultMs / 1000).toFixed(0)} s with the circuit open, then a burst of 200`);
+    const r = await runDatabaseFaultScenario(fault, { faultMs });
+    const following = r.following.map((a) => a.ms);
+    const burstStatuses = countStatuses(r.burst.answers);
+    say();
+    say(`- first database-backed request ${describe(r.first)}; login ${describe(r.login)}`);
+    say(
+      `- the next ${following.length} while open: max ${Math.round(Math.max(...following))} ms, all ${countStatuses(r.following)}`,
+    );
+    say(
+      `- /health ${r.health.status}, /me (checked token) ${r.cachedMe.status}, readiness ${r.ready.status} (database ${r.ready.database}), circuit_breaker_state ${r.gauge}`,
+    );
+    say(`- connections dialled while open: ${r.reconnectsPerSecond.toFixed(1)} a second`);
+    say(`- recovered ${round(r.recoveredMs)} ms after healing; after the burst ${round(r.burstRecoveredMs)} ms`);
+    say(
+      `- burst of ${r.burst.answers.length}: ${burstStatuses}, all answered in ${Math.round(r.burst.wallMs)} ms, RSS +${r.burst.rssGrowthMb.toFixed(1)} MB`,
+    );
+    const holds =
+      r.first.status === 503 &&
+      r.first.ms < 2000 &&
+      r.login.status === 503 &&
+      r.login.ms < 2000 &&
+      Math.max(...following) < 50 &&
+      (r.recoveredMs ?? Infinity) < 3000 &&
+      r.burst.answers.every((a) => a.status === 503) &&
+      r.burst.wallMs < 3000 &&
+      r.burst.rssGrowthMb < 50;
+    say(`- verdict: ${verdict(holds)}`);
+  }
+  say();
+  say("## 2. Postgres over a slow link (3 s a chunk), REQUEST_TIMEOUT_S=5, 16 requests and a login at once");
+  const slow = await runSlowLinkScenario({ delayMs: 3000, requestTimeoutS: 5, requests: 16 });
+  say();
+  say(`- ${countStatuses(slow)}; slowest ${Math.round(Math.max(...slow.map((a) => a.ms)))} ms`);
+  say(
+    `- verdict: ${verdict(slow.every((a) => a.error === undefined && a.ms < 5000 && (a.status === 200 || a.status === 503)))}`,
+  );
+}
+
 const seed = Math.floor(Math.random() * 2 ** 31);
 const fuzzRuns = Math.max(200, Math.round(minutes * 300));
 await suite(
@@ -136,6 +180,18 @@ function loadTable(load: LoadReport): string {
     "|---|---|---|---|---|---|---|---|---|",
     `| ${load.sent} | ${load.responses} | ${statuses} | ${load.errors.refused} | ${load.errors.reset} | ${load.errors.timeout} | ${load.errors.other} | ${load.p50Ms.toFixed(2)} | ${load.p99Ms.toFixed(2)} |`,
   ].join("\n");
+}
+
+function countStatuses(answers: Answer[]): string {
+  const counts: Record<string, number> = {};
+  for (const a of answers) counts[String(a.status ?? a.error)] = (counts[String(a.status ?? a.error)] ?? 0) + 1;
+  return Object.entries(counts)
+    .map(([status, n]) => `${n} × ${status}`)
+    .join(", ");
+}
+
+function describe(answer: Answer): string {
+  return `${answer.status ?? answer.error} in ${Math.round(answer.ms)} ms`;
 }
 
 function round(ms: number | undefined): string {

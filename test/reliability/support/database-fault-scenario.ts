@@ -119,6 +119,43 @@ export async function runDatabaseFaultScenario(
   }
 }
 
+/**
+ * A production server on Postgres behind a link that carries every chunk `delayMs` late: `requests`
+ * database-backed requests at once and a login, with REQUEST_TIMEOUT_S as given. What each got.
+ */
+export async function runSlowLinkScenario(options: {
+  delayMs: number;
+  requestTimeoutS: number;
+  requests: number;
+}): Promise<Answer[]> {
+  const database = await createTestDatabase("postgres");
+  const org = await seedOrganization(database.db, "Slow Link Co");
+  const target = new URL(database.url);
+  const proxy = await startFaultProxy(target.hostname, Number(target.port || 5432));
+  const viaProxy = new URL(database.url);
+  viaProxy.port = String(proxy.port);
+  const server = await spawnServer({
+    ...productionEnv,
+    DATABASE_URL: viaProxy.toString(),
+    USAGE_TRACKING: "false",
+    LOG_FORMAT: "none",
+    REQUEST_TIMEOUT_S: String(options.requestTimeoutS),
+  });
+  try {
+    const token = await loginOver(server.base, org.viewer.email, org.viewer.password, userAgent);
+    proxy.slow(options.delayMs);
+    return await Promise.all([
+      ...Array.from({ length: options.requests }, () => ask(server, "/api/v1/prospects?limit=5", token)),
+      askLogin(server, org.admin.email, org.admin.password),
+    ]);
+  } finally {
+    await server.dispose();
+    proxy.heal();
+    await proxy.close();
+    await database.drop();
+  }
+}
+
 /** Heals the link and polls a database-backed request until it answers 200; ms it took. */
 async function healAndWait(proxy: FaultProxy, request: () => Promise<Answer>): Promise<number | undefined> {
   proxy.heal();

@@ -46,8 +46,8 @@ export interface FaultsScenarioResult {
 const userAgent = "reliability-faults-load";
 
 /**
- * A server process whose Postgres and Redis are behind TCP proxies, under a steady load: Redis is
- * cut, then Postgres too, then both come back. Returns what clients saw in each phase and the
+ * A server process whose Postgres and Redis are behind fault proxies, under a steady load: Redis is
+ * partitioned (blackhole), then Postgres refuses connections too, then both come back. Returns what clients saw in each phase and the
  * api_usage rows found after a clean exit.
  */
 export async function runFaultsScenario(options: FaultsScenarioOptions): Promise<FaultsScenarioResult> {
@@ -98,7 +98,8 @@ export async function runFaultsScenario(options: FaultsScenarioOptions): Promise
     await Bun.sleep(options.phaseMs);
 
     marks.redisDown = load.elapsed();
-    redisProxy.refuse();
+    // A partition, not a refusal: connections stay open and Redis answers nothing.
+    redisProxy.blackhole();
     await Bun.sleep(options.phaseMs);
     const redisDownReady = await probe("/health/ready");
 
