@@ -90,9 +90,22 @@ function isTransientSqlState(state: string): boolean {
  * Data exceptions a client's value causes and SQLite never raises: a NUL character or bytes that
  * are not UTF-8 (22021, 22P05), a date-time Postgres cannot represent such as year 0 or +200000
  * (22007, 22008, 22009), a number or string beyond its column (22003, 22001), text that is not the
- * column's type (22P02). Division by zero and the like stay 500s: those are ours.
+ * column's type (22P02), a negative LIMIT or OFFSET (2201W, 2201X), a value too large for an index
+ * entry (54000). Division by zero and the like stay 500s: those are ours.
  */
-const badValueStates = new Set(["22021", "22P05", "22007", "22008", "22009", "22003", "22001", "22P02"]);
+const badValueStates = new Set([
+  "22021",
+  "22P05",
+  "22007",
+  "22008",
+  "22009",
+  "22003",
+  "22001",
+  "22P02",
+  "2201W",
+  "2201X",
+  "54000",
+]);
 
 function classifyPostgres(error: InstanceType<typeof SQL.PostgresError>): DatabaseError | undefined {
   if (postgresConnectionCodes.has(error.code)) return unavailable(error);

@@ -123,6 +123,18 @@ describe.each(dialects)("errors the client did not cause on %s", (dialect) => {
     });
   });
 
+  test("an OFFSET the database cannot take (1e+21; -1 on Postgres) is a 400, whatever let it through", async () => {
+    // SQLite reads a negative OFFSET as 0.
+    for (const bad of dialect === "postgres" ? [1e21, -1] : [1e21]) {
+      const error = await failureOf(created.db.sql`select 1 as n limit 1 offset ${bad}`);
+      expect(mapDatabaseError(error)).toMatchObject({
+        status: 400,
+        code: "BadRequest",
+        message: "The request contains a value the database cannot accept",
+      });
+    }
+  });
+
   test("a taken API key hash is a 409", async () => {
     const orgId = Bun.randomUUIDv7();
     await created.db.sql`insert into organizations (id, name) values (${orgId}, 'K')`;
