@@ -96,42 +96,44 @@ export function guardSql(
     });
   };
 
-  /** Makes a Query start under the guard when it is awaited (then is what await calls). */
+  // Query.prototype.then, which starts a query; taken from the first query made.
+  let startQuery: ((this: unknown, ...callbacks: unknown[]) => unknown) | undefined;
+  /** Shared by every guarded query (`this` is the query): starts it under the guard when awaited. */
+  function guardedThen(
+    this: { cancel(): unknown },
+    onFulfilled?: (value: unknown) => unknown,
+    onRejected?: (error: unknown) => unknown,
+  ) {
+    return run(this, (resolve, reject) =>
+      (startQuery as NonNullable<typeof startQuery>).call(this, resolve, reject),
+    ).then(onFulfilled, onRejected);
+  }
+  /**
+   * Marks a Query so that it starts under the guard: an own `then`, which await calls. A plain
+   * assignment of one shared function: fragments are made by the dozen per request, most never run.
+   */
   const guarded = <Q>(query: Q): Q => {
-    if (!(query instanceof Promise) || typeof (query as { cancel?: unknown }).cancel !== "function") return query;
-    const start = query.then;
-    const q = query as unknown as { cancel(): unknown };
+    if (!(query instanceof Promise)) return query;
+    startQuery ??= Object.getPrototypeOf(query).then;
     // biome-ignore lint/suspicious/noThenProperty: on purpose: await calls it, and it starts the query.
-    Object.defineProperty(query, "then", {
-      configurable: true,
-      value(onFulfilled?: (v: unknown) => unknown, onRejected?: (e: unknown) => unknown) {
-        return run(q, (resolve, reject) => start.call(query, resolve, reject)).then(onFulfilled, onRejected);
-      },
-    });
+    (query as unknown as { then: unknown }).then = guardedThen;
     return query;
   };
 
+  const call = sql as unknown as (...args: unknown[]) => unknown;
+  const unsafe = (...args: unknown[]) => guarded((sql.unsafe as (...a: unknown[]) => unknown)(...args));
+  const noCancel = { cancel() {} };
+  // A transaction's own queries are not guarded one by one: the transaction as a whole is.
+  const begin = (...args: unknown[]) =>
+    run(noCancel, (resolve, reject) => {
+      (sql.begin as (...a: unknown[]) => Promise<unknown>)(...args).then(resolve, reject);
+    });
   const bound = new Map<PropertyKey, unknown>();
-  const proxy = new Proxy(sql, {
-    apply(target, thisArg, args) {
-      return guarded(Reflect.apply(target, thisArg, args));
-    },
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver);
-      if (property === "unsafe") {
-        return (...args: unknown[]) => guarded(Reflect.apply(value as (...a: unknown[]) => unknown, target, args));
-      }
-      if (property === "begin" || property === "transaction") {
-        // A transaction's own queries are not guarded one by one: the transaction as a whole is.
-        return (...args: unknown[]) => {
-          let transaction: Promise<unknown> | undefined;
-          const cancel = { cancel: () => {} };
-          return run(cancel, (resolve, reject) => {
-            transaction = Reflect.apply(value as (...a: unknown[]) => Promise<unknown>, target, args);
-            transaction.then(resolve, reject);
-          });
-        };
-      }
+  const methods = new Proxy(sql, {
+    get(target, property) {
+      if (property === "unsafe") return unsafe;
+      if (property === "begin" || property === "transaction") return begin;
+      const value = Reflect.get(target, property);
       if (typeof value !== "function") return value;
       let method = bound.get(property);
       if (method === undefined) {
@@ -141,6 +143,11 @@ export function guardSql(
       return method;
     },
   });
+  // A plain function for the call (a Proxy's apply trap costs more, and a request makes a dozen
+  // fragments); its methods come from the pool through the prototype.
+  const guardedSql = (...args: unknown[]) => guarded(call(...args));
+  Object.setPrototypeOf(guardedSql, methods);
+  const proxy = guardedSql as unknown as SQL;
 
   return {
     sql: proxy,
