@@ -44,6 +44,8 @@ export function guardSql(
   const { timeoutMs, breaker } = options;
   const sweepMs = Math.max(5, Math.min(100, Math.round(timeoutMs / 15)));
   const waiting = new Set<Pending>();
+  /** What a transaction "cancels" at its deadline: Bun cannot cancel one; the caller is released. */
+  const noCancel = { cancel() {} };
   let sweeper: ReturnType<typeof setInterval> | undefined;
 
   const settle = (entry: Pending) => {
@@ -58,7 +60,9 @@ export function guardSql(
       // A query stuck behind a dead connection must not hold a pool slot after we gave up.
       entry.query.cancel();
       entry.reject(new DatabaseTimeoutError(databaseUnavailableMessage));
-      breaker.trip();
+      // A transaction may rightly wait for another's row lock: it counts as one failure, not a trip.
+      if (entry.query === noCancel) breaker.failure();
+      else breaker.trip();
     }
     if (waiting.size === 0) {
       clearInterval(sweeper);
@@ -122,7 +126,6 @@ export function guardSql(
 
   const call = sql as unknown as (...args: unknown[]) => unknown;
   const unsafe = (...args: unknown[]) => guarded((sql.unsafe as (...a: unknown[]) => unknown)(...args));
-  const noCancel = { cancel() {} };
   // A transaction's own queries are not guarded one by one: the transaction as a whole is.
   const begin = (...args: unknown[]) =>
     run(noCancel, (resolve, reject) => {
