@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { buildTestApp } from "../helpers/app";
 import { type ServedApp, serveSeededApp } from "../helpers/served-app";
 import { loginUntilRefused, runEdenFlows } from "./eden/flows";
 
@@ -61,5 +62,48 @@ describe("an Eden Treaty client", () => {
     const refused = seen[5];
     expect(refused?.body).toEqual(envelope(429, "TooManyRequests", "/api/v1/auth/login", "POST"));
     expect(Number(refused?.retryAfter)).toBeGreaterThan(14 * 60);
+  });
+});
+
+interface RouteSchemas {
+  method: string;
+  path: string;
+  hooks: {
+    response?: Record<string, { $id?: string }>;
+    standaloneValidator?: { response?: Record<string, { $id?: string }> }[];
+  };
+}
+
+/** The 413 and 415 of the JSON body reader, which runs before the route (and Eden's types) are known. */
+const bodyReaderStatuses = ["413", "415"];
+
+describe("the error statuses Eden's types name", () => {
+  test("are, for every /api/v1 operation, the ones the document lists, each the error envelope", async () => {
+    const { app, request } = buildTestApp();
+    const doc = (await (await request("/docs/json")).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    const routes = (app as unknown as { getGlobalRoutes(): RouteSchemas[] }).getGlobalRoutes();
+    const api = routes.filter((route) => route.path.startsWith("/api/v1/"));
+    expect(api.length).toBeGreaterThan(20);
+    for (const route of api) {
+      const operation = doc.paths[route.path.replace(/:([^/]+)/g, "{$1}")]?.[route.method.toLowerCase()];
+      const documented = Object.keys(operation?.responses ?? {})
+        .filter((status) => Number(status) >= 400 && !bodyReaderStatuses.includes(status))
+        .sort();
+      // The route's own map (with the guards' scoped guard merged in) and the auth option's.
+      const schemas = [
+        route.hooks.response ?? {},
+        ...(route.hooks.standaloneValidator ?? []).map((v) => v.response ?? {}),
+      ];
+      const declared = Object.fromEntries(
+        schemas.flatMap((map) => Object.entries(map)).filter(([status]) => Number(status) >= 400),
+      );
+      expect({ route: `${route.method} ${route.path}`, statuses: Object.keys(declared).sort() }).toEqual({
+        route: `${route.method} ${route.path}`,
+        statuses: documented,
+      });
+      for (const schema of Object.values(declared)) expect(schema.$id).toBe("ErrorEnvelope");
+    }
   });
 });

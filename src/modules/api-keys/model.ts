@@ -1,5 +1,12 @@
 import { t } from "elysia";
-import { instantSchema, listSchema, nullable, okSchema, timestampSchema } from "../../http/schemas";
+import {
+  errorEnvelopeSchema,
+  instantSchema,
+  listSchema,
+  nullable,
+  okSchema,
+  timestampSchema,
+} from "../../http/schemas";
 import { roleSchema } from "../auth/model";
 
 export const createApiKeyBody = t.Object(
@@ -42,4 +49,5 @@ export const createApiKeyResponses = {
 };
 export const revokeApiKeyResponses = {
   200: okSchema(t.Object({ id: t.String(), revoked: t.Literal(true) }, { additionalProperties: false })),
+  404: errorEnvelopeSchema,
 };
