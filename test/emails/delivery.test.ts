@@ -269,12 +269,13 @@ describe("the transport a configuration gets", () => {
     ]);
   });
 
-  test("refuses at start-up an EMAIL_FROM that could inject headers", () => {
+  test.each([
+    ["LF", "a@b.example\nBcc: x@y.example"],
+    ["C1 NEL in the display name", "Revenue\u0085Bcc: x@y.example <a@b.example>"],
+    ["C1 U+009B", "Revenue \u009b<a@b.example>"],
+  ])("refuses at start-up an EMAIL_FROM that could inject headers (%s)", (_name, from) => {
     expect(() =>
-      createMailer(
-        testConfig({ SMTP_URL: "smtp://127.0.0.1:2525", EMAIL_FROM: "a@b.example\nBcc: x@y.example" }),
-        createMemoryLogger(),
-      ),
+      createMailer(testConfig({ SMTP_URL: "smtp://127.0.0.1:2525", EMAIL_FROM: from }), createMemoryLogger()),
     ).toThrow("EMAIL_FROM");
   });
 });
