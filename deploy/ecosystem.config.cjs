@@ -1,6 +1,6 @@
 // PM2: four Bun processes of the API on one host.
 //   pm2 start deploy/ecosystem.config.cjs
-// Settings the file does not set (DATABASE_URL, JWT_*, REDIS_URL, …) come from the environment
+// Settings the file does not set (DATABASE_URL, JWT_*, METRICS_TOKEN, REDIS_URL, …) come from the environment
 // `pm2 start` runs in, or from the .env in the app directory, which Bun loads by itself.
 const path = require("node:path");
 

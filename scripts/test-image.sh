@@ -69,7 +69,8 @@ check "the HEALTHCHECK survived the build" "[ -n \"\$(podman image inspect --for
 
 free_port() { bun -e 'const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } }); console.log(s.port); s.stop()'; }
 bun() { node_modules/.bin/bun "$@"; }
-secret_env=(-e "JWT_SECRET=$(head -c 48 /dev/urandom | base64)" -e "JWT_REFRESH_SECRET=$(head -c 48 /dev/urandom | base64)")
+secret_env=(-e "JWT_SECRET=$(head -c 48 /dev/urandom | base64)" -e "JWT_REFRESH_SECRET=$(head -c 48 /dev/urandom | base64)"
+  -e "METRICS_TOKEN=$(head -c 48 /dev/urandom | base64)")
 
 wait_health() {
   for _ in $(seq 1 60); do
