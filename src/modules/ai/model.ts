@@ -23,7 +23,7 @@ export const draftSchema = t.Object(
   { additionalProperties: false },
 );
 
-/** 404: no such prospect; 502: the provider failed or answered no draft; 503: not configured; 504: too slow. */
+/** 404: no such prospect; 502: the provider failed or answered no draft; 503: not configured, or its circuit is open; 504: too slow. */
 export const draftEmailResponses = {
   200: okSchema(draftSchema),
   404: errorEnvelopeSchema,
