@@ -58,6 +58,11 @@ export interface Config {
   shutdownDelayMs: number;
   shutdownTimeoutMs: number;
   docsEnabled: boolean;
+  /**
+   * Check success bodies against the routes' response schemas (RESPONSE_VALIDATION; on outside
+   * production, and whenever /docs is served, since the document is built from those schemas).
+   */
+  validateResponses: boolean;
   /** The API's public base URL (PUBLIC_URL), the OpenAPI document's server; unset means relative "/". */
   publicUrl?: string;
   usage: { enabled: boolean; bufferMax: number; flushIntervalMs: number; batchSize: number };
@@ -168,6 +173,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs: read.int("SHUTDOWN_TIMEOUT_MS", 10_000, 0),
     docsEnabled: read.bool("DOCS_ENABLED", !production),
     publicUrl: read.url("PUBLIC_URL", ["http:", "https:"]),
+    validateResponses: read.bool("DOCS_ENABLED", !production) || read.bool("RESPONSE_VALIDATION", !production),
     usage: {
       enabled: read.bool("USAGE_TRACKING", true),
       bufferMax: read.int("USAGE_BUFFER_MAX", 10_000, 1),

@@ -1,6 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { Elysia, t } from "elysia";
+import { loadConfig } from "../../src/config";
+import { createGuards } from "../../src/http/guards";
 import { okSchema } from "../../src/http/schemas";
+import type { Authenticator } from "../../src/modules/auth/authenticator";
+import { listProspectsResponses } from "../../src/modules/prospects/model";
 import { buildTestApp, expectErrorEnvelope } from "../helpers/app";
 import { createConformance, type OpenApiDocument } from "../helpers/conformance";
 
@@ -82,5 +86,27 @@ describe("response schemas are enforced", () => {
     const response = await app.handle(new Request("http://localhost/extra"));
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ success: true, data: { id: "a" } });
+  });
+});
+
+describe("where success bodies are validated", () => {
+  const production = {
+    NODE_ENV: "production",
+    JWT_SECRET: "a".repeat(40),
+    JWT_REFRESH_SECRET: "b".repeat(40),
+    METRICS_TOKEN: "m".repeat(32),
+  };
+  const responsesUnder = (env: Record<string, string>) => {
+    const config = loadConfig({ LOG_FORMAT: "none", ...env });
+    return createGuards({ authenticator: {} as Authenticator, config }).responses(listProspectsResponses);
+  };
+
+  test("development and tests validate; production does not, unless it serves /docs or RESPONSE_VALIDATION=true", () => {
+    expect(responsesUnder({ NODE_ENV: "development" })).toBe(listProspectsResponses);
+    expect(responsesUnder({ NODE_ENV: "test" })).toBe(listProspectsResponses);
+    expect(responsesUnder(production)).toBeUndefined();
+    expect(responsesUnder({ ...production, DOCS_ENABLED: "true" })).toBe(listProspectsResponses);
+    expect(responsesUnder({ ...production, RESPONSE_VALIDATION: "true" })).toBe(listProspectsResponses);
+    expect(responsesUnder({ NODE_ENV: "development", RESPONSE_VALIDATION: "false" })).toBe(listProspectsResponses);
   });
 });

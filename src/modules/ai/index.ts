@@ -19,7 +19,7 @@ export function aiRoutes(guards: Guards, service: AiService) {
         auth: "user",
         rateLimit: "ai",
         body: draftEmailBody,
-        response: draftEmailResponses,
+        response: guards.responses(draftEmailResponses),
         detail: { tags, summary: "Draft an email to a prospect with the configured chat model" },
       },
     );

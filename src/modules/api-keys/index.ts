@@ -25,7 +25,7 @@ export function apiKeyRoutes(guards: Guards, service: ApiKeyService) {
       {
         auth: "admin",
         query: t.Object(pageQuery),
-        response: listApiKeysResponses,
+        response: guards.responses(listApiKeysResponses),
         detail: { tags, summary: "List the organization's API keys" },
       },
     )
@@ -38,7 +38,7 @@ export function apiKeyRoutes(guards: Guards, service: ApiKeyService) {
       {
         auth: "admin",
         body: createApiKeyBody,
-        response: createApiKeyResponses,
+        response: guards.responses(createApiKeyResponses),
         detail: { tags, summary: "Create an API key; the secret is shown only in this response" },
       },
     )
@@ -51,7 +51,7 @@ export function apiKeyRoutes(guards: Guards, service: ApiKeyService) {
       {
         auth: "admin",
         params: apiKeyIdParams,
-        response: revokeApiKeyResponses,
+        response: guards.responses(revokeApiKeyResponses),
         detail: { tags, summary: "Revoke an API key" },
       },
     );

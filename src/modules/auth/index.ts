@@ -19,7 +19,7 @@ export function authRoutes(guards: Guards, service: AuthService) {
     .use(guards)
     .post("/auth/login", async ({ body }) => ok(await service.login(body.email, body.password)), {
       body: loginBody,
-      response: loginResponses,
+      response: guards.responses(loginResponses),
       rateLimit: "auth",
       detail: {
         tags,
@@ -30,7 +30,7 @@ export function authRoutes(guards: Guards, service: AuthService) {
     })
     .post("/auth/refresh", async ({ body }) => ok(await service.refresh(body.refreshToken)), {
       body: refreshBody,
-      response: refreshResponses,
+      response: guards.responses(refreshResponses),
       detail: {
         tags,
         summary: "Rotate the refresh token and get a new pair",
@@ -54,7 +54,7 @@ export function authRoutes(guards: Guards, service: AuthService) {
       {
         auth: "viewer",
         body: logoutBody,
-        response: logoutResponses,
+        response: guards.responses(logoutResponses),
         detail: { tags, summary: "Revoke this session, or every session with scope global" },
       },
     )
@@ -82,6 +82,6 @@ export function authRoutes(guards: Guards, service: AuthService) {
               },
             }),
         }),
-      { auth: "viewer", response: meResponses, detail: { tags, summary: "The caller" } },
+      { auth: "viewer", response: guards.responses(meResponses), detail: { tags, summary: "The caller" } },
     );
 }

@@ -31,7 +31,7 @@ export function emailRoutes(guards: Guards, service: EmailService) {
         auth: "user",
         rateLimit: "email",
         body: createEmailBody,
-        response: queueEmailResponses,
+        response: guards.responses(queueEmailResponses),
         detail: { tags, summary: "Queue an email to a prospect; it is delivered over SMTP with retries" },
       },
     )
@@ -48,14 +48,14 @@ export function emailRoutes(guards: Guards, service: EmailService) {
       {
         auth: "user",
         query: listEmailsQuery,
-        response: listEmailsResponses,
+        response: guards.responses(listEmailsResponses),
         detail: { tags, summary: "List the organization's emails, newest first" },
       },
     )
     .get("/emails/:id", async ({ principal, params }) => ok(await service.get(principal, params.id)), {
       auth: "user",
       params: emailIdParams,
-      response: getEmailResponses,
+      response: guards.responses(getEmailResponses),
       detail: { tags, summary: "An email and its delivery status" },
     });
 }

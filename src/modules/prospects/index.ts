@@ -32,7 +32,7 @@ export function prospectRoutes(guards: Guards, service: ProspectService) {
       {
         auth: "viewer",
         query: listProspectsQuery,
-        response: listProspectsResponses,
+        response: guards.responses(listProspectsResponses),
         detail: { tags, summary: "List prospects, filtered and sorted, a page at a time" },
       },
     )
@@ -49,14 +49,14 @@ export function prospectRoutes(guards: Guards, service: ProspectService) {
         auth: "user",
         body: createProspectBody,
         headers: idempotencyHeaders,
-        response: createProspectResponses,
+        response: guards.responses(createProspectResponses),
         detail: { tags, summary: "Add a prospect; an Idempotency-Key makes retries safe" },
       },
     )
     .get("/prospects/:id", async ({ principal, params }) => ok(await service.get(principal, params.id)), {
       auth: "viewer",
       params: prospectIdParams,
-      response: getProspectResponses,
+      response: guards.responses(getProspectResponses),
       detail: { tags, summary: "Get a prospect" },
     })
     .patch(
@@ -66,7 +66,7 @@ export function prospectRoutes(guards: Guards, service: ProspectService) {
         auth: "user",
         params: prospectIdParams,
         body: updateProspectBody,
-        response: updateProspectResponses,
+        response: guards.responses(updateProspectResponses),
         detail: { tags, summary: "Change the fields a prospect's body names" },
       },
     )
@@ -79,7 +79,7 @@ export function prospectRoutes(guards: Guards, service: ProspectService) {
       {
         auth: "user",
         params: prospectIdParams,
-        response: deleteProspectResponses,
+        response: guards.responses(deleteProspectResponses),
         detail: { tags, summary: "Delete a prospect" },
       },
     );

@@ -16,7 +16,7 @@ export function searchRoutes(guards: Guards, service: SearchService) {
       auth: "viewer",
       rateLimit: "search",
       query: searchQuery,
-      response: searchResponses,
+      response: guards.responses(searchResponses),
       detail: { tags: ["search"], summary: "Search prospects by name, email, company, title and notes" },
     },
   );

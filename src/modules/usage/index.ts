@@ -12,7 +12,7 @@ export function usageRoutes(guards: Guards, service: UsageService) {
     .get("/usage", async ({ principal, query }) => ok(await service.summary(principal, query)), {
       auth: "admin",
       query: usageQuery,
-      response: usageResponses,
+      response: guards.responses(usageResponses),
       detail: {
         tags,
         summary: "API use of the organization per endpoint: requests, error rate, p50/p95 response time",

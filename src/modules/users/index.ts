@@ -27,7 +27,7 @@ export function userRoutes(guards: Guards, service: UserService) {
       {
         auth: "admin",
         query: t.Object(pageQuery),
-        response: listUsersResponses,
+        response: guards.responses(listUsersResponses),
         detail: { tags, summary: "List the organization's users" },
       },
     )
@@ -40,7 +40,7 @@ export function userRoutes(guards: Guards, service: UserService) {
       {
         auth: "admin",
         body: createUserBody,
-        response: createUserResponses,
+        response: guards.responses(createUserResponses),
         detail: { tags, summary: "Add a user to the organization" },
       },
     )
@@ -48,7 +48,7 @@ export function userRoutes(guards: Guards, service: UserService) {
       auth: "admin",
       params: userIdParams,
       body: updateUserBody,
-      response: updateUserResponses,
+      response: guards.responses(updateUserResponses),
       detail: { tags, summary: "Change a user's email, password, role or disabled flag" },
     })
     .delete(
@@ -60,7 +60,7 @@ export function userRoutes(guards: Guards, service: UserService) {
       {
         auth: "admin",
         params: userIdParams,
-        response: deleteUserResponses,
+        response: guards.responses(deleteUserResponses),
         detail: { tags, summary: "Remove a user" },
       },
     );
