@@ -19,9 +19,10 @@ export async function runWrk(
 ): Promise<LoadResult> {
   const dir = mkdtempSync(join(tmpdir(), "revenue-wrk-"));
   try {
-    const script = join(dir, "script.lua");
-    writeFileSync(script, wrkScript(spec.requests, spec.uniqueTag));
     const once = async (seconds: number, phase: string) => {
+      // A script per phase: each wrk process counts `{n}` from 1, so the tag must differ.
+      const script = join(dir, `${phase}.lua`);
+      writeFileSync(script, wrkScript(spec.requests, `${spec.uniqueTag}-${phase}`));
       const child = Bun.spawn(
         pinned(cpu, [wrk, "-t1", `-c${spec.connections}`, `-d${seconds}s`, "--timeout", "10s", "-s", script, spec.url]),
         { stdin: "ignore", stdout: "pipe", stderr: "pipe" },
