@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 const taskset = Bun.which("taskset");
 
@@ -89,4 +89,25 @@ export function loadAverage(): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * CPU ms used so far by the processes serving the run besides the server: the Postgres backends of
+ * its database (their title names it), and the Redis on `redisPort`, which other clients may share.
+ */
+export function dependencyCpuMs(databaseName: string, redisPort: string): { postgres: number; redis: number } {
+  let postgres = 0;
+  let redis = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let title: string;
+    try {
+      title = readFileSync(`/proc/${entry}/cmdline`, "utf8");
+    } catch {
+      continue;
+    }
+    if (title.startsWith("postgres:") && title.includes(` ${databaseName} `)) postgres += cpuMs(Number(entry));
+    else if (title.startsWith("redis-server") && title.includes(`:${redisPort}`)) redis += cpuMs(Number(entry));
+  }
+  return { postgres, redis };
 }

@@ -85,6 +85,14 @@ export function tableRows(outcomes: ScenarioOutcome[]): string[][] {
   });
 }
 
+/** Postgres' and Redis' CPU per request of each API scenario: the cores' other tenants. */
+export function dependencyLine(outcomes: ScenarioOutcome[]): string | undefined {
+  const parts = outcomes
+    .filter((o) => o.dependencyCpuUs)
+    .map((o) => `${o.id} ${o.dependencyCpuUs?.postgres.toFixed(1)} / ${o.dependencyCpuUs?.redis.toFixed(1)}`);
+  return parts.length === 0 ? undefined : `Postgres / Redis CPU µs a request (same cores): ${parts.join("; ")}.`;
+}
+
 /** One row per peer: its /me, and the API's /me paired with it. */
 export function peerRows(peers: PeerOutcome[]): string[][] {
   return peers.map((p) => {
@@ -152,6 +160,7 @@ export function markdownReport(report: RunReport): string {
     ...markdownTable([...columns], tableRows(report.outcomes)),
     "",
     ...(report.peers.length > 0 ? [...markdownTable([...peerColumns], peerRows(report.peers)), ""] : []),
+    ...(dependencyLine(report.outcomes) ? [dependencyLine(report.outcomes) as string, ""] : []),
     ...(memory.length > 0 ? [`${memory.join("; ")}.`, ""] : []),
     failed.length === 0
       ? `All ${report.checks.length} targets met.`

@@ -17,8 +17,17 @@ import { createBenchDatabase, seedBenchDatabase } from "./database";
 import { createGenerator } from "./generator";
 import { type BenchOptions, parseOptions, usage } from "./options";
 import { ensureInstalled, peers, peerToken, startPeer } from "./peer-servers";
-import { canPin, loadAverage } from "./processes";
-import { checkLines, generatorName, markdownReport, peerColumns, peerRows, type RunReport, textTable } from "./report";
+import { canPin, dependencyCpuMs, loadAverage } from "./processes";
+import {
+  checkLines,
+  dependencyLine,
+  generatorName,
+  markdownReport,
+  peerColumns,
+  peerRows,
+  type RunReport,
+  textTable,
+} from "./report";
 import { createScenarioRunner, type ScenarioRunner, soak } from "./scenario-runner";
 import { apiScenarios, baselineScenario, clusterScenario, type Scenario } from "./scenarios";
 import { stallEnvironment, stallReport, threadCpu } from "./stalls";
@@ -35,7 +44,17 @@ const selected = (id: string) => !options.only || options.only.has(id);
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
 const generator = await createGenerator({ runtime: options.generator, cpu: pin ? "1" : undefined });
-const runner = createScenarioRunner({ generator, options, stamp, say, serverCpu, workDir: join(logDir, "captures") });
+let databaseName = "";
+const redisPort = new URL(options.redisUrl).port || "6379";
+const runner = createScenarioRunner({
+  generator,
+  options,
+  stamp,
+  say,
+  serverCpu,
+  workDir: join(logDir, "captures"),
+  dependencyCpu: () => dependencyCpuMs(databaseName, redisPort),
+});
 const loadAtStart = loadAverage();
 say(
   `bench ${stamp} (${options.mode}): ${availableParallelism()} CPUs, load average ${loadAtStart ?? "?"}, ` +
@@ -53,6 +72,7 @@ const profileDir = options.profile ? join(logDir, "profiles") : undefined;
 try {
   baselineRuns.push(await runner.measureBaseline(baselineScenario, baseline));
   const database = await createBenchDatabase(options.postgresUrl, stamp);
+  databaseName = database.name;
   const stallsFile = join(logDir, "loop-stalls.json");
   const env = withOverrides({
     ...apiEnvironment({ databaseUrl: database.url, redisUrl: options.redisUrl, stamp }),
@@ -162,6 +182,8 @@ say("");
 say(textTable(all));
 say("");
 if (peerOutcomes.length > 0) say(`${textTable([], peerColumns, peerRows(peerOutcomes))}\n`);
+const dependencies = dependencyLine(outcomes);
+if (dependencies) say(`${dependencies}\n`);
 for (const note of notes) say(note);
 for (const line of checkLines(checks)) say(line);
 const kept = options.profile || options.stalls;

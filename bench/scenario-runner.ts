@@ -23,10 +23,20 @@ interface RunnerDeps {
   /** Where the ceilings' replay servers run (the API's CPU) and where their captures are kept. */
   serverCpu?: string;
   workDir: string;
+  /** CPU used so far by Postgres (the run's database) and Redis, to charge per request. */
+  dependencyCpu?: () => { postgres: number; redis: number };
 }
 
 /** Probes and measures scenarios with the run's generator settings. */
-export function createScenarioRunner({ generator, options, stamp, say, serverCpu, workDir }: RunnerDeps) {
+export function createScenarioRunner({
+  generator,
+  options,
+  stamp,
+  say,
+  serverCpu,
+  workDir,
+  dependencyCpu,
+}: RunnerDeps) {
   let baselineResult: ScenarioOutcome | undefined;
   // Unique per run and scenario, so that `{n}` bodies never repeat an email of an earlier run.
   const runTag = Date.parse(`${stamp.slice(0, 10)}T${stamp.slice(11, 19).replaceAll("-", ":")}Z`).toString(36);
@@ -44,20 +54,41 @@ export function createScenarioRunner({ generator, options, stamp, say, serverCpu
   /** One measured run, with the server's CPU time per request over the measured part. */
   async function measure(scenario: Scenario, server: Target) {
     let cpuAtStart = server.cpuMs();
+    let dependenciesAtStart = dependencyCpu?.();
     const result = await generator.run(
       spec(scenario, server.base, options.durationSeconds, options.warmupSeconds),
       () => {
         cpuAtStart = server.cpuMs();
+        dependenciesAtStart = dependencyCpu?.();
       },
     );
     const cpuUsPerRequest = result.total > 0 ? ((server.cpuMs() - cpuAtStart) * 1000) / result.total : undefined;
+    const dependencies = dependencyCpu?.();
+    const perRequest = (now: number, then: number) => ((now - then) * 1000) / Math.max(1, result.total);
+    const dependencyCpuUs =
+      dependencies && dependenciesAtStart
+        ? {
+            postgres: perRequest(dependencies.postgres, dependenciesAtStart.postgres),
+            redis: perRequest(dependencies.redis, dependenciesAtStart.redis),
+          }
+        : undefined;
     const generatorCpu =
       result.generatorCpuPercent === undefined ? "" : `, generator ${result.generatorCpuPercent.toFixed(0)}% CPU`;
     say(
       `  ${Math.round(result.requestsPerSec).toLocaleString("en-US")} req/s, p99 ${result.latencyP99Ms} ms, ` +
-        `${cpuUsPerRequest?.toFixed(1) ?? "?"} µs server CPU per request${generatorCpu}`,
+        `${cpuUsPerRequest?.toFixed(1) ?? "?"} µs server CPU per request${generatorCpu}` +
+        (dependencyCpuUs
+          ? `; Postgres ${dependencyCpuUs.postgres.toFixed(1)} µs, Redis ${dependencyCpuUs.redis.toFixed(1)} µs a request`
+          : ""),
     );
-    return { id: scenario.id, title: scenario.title, status: "measured" as const, result, cpuUsPerRequest };
+    return {
+      id: scenario.id,
+      title: scenario.title,
+      status: "measured" as const,
+      result,
+      cpuUsPerRequest,
+      dependencyCpuUs,
+    };
   }
 
   return {

@@ -16,6 +16,8 @@ export interface ScenarioOutcome {
   baselineRatio?: number;
   /** Server CPU time per request during the measured run: the cost, whatever else the machine did. */
   cpuUsPerRequest?: number;
+  /** CPU per request of the run's Postgres backends and of Redis (shared with any other client). */
+  dependencyCpuUs?: { postgres: number; redis: number };
 }
 
 /** A peer stack's /me, and the API's /me measured right after it. */

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { LoadResult } from "../../bench/load-spec";
-import { textTable } from "../../bench/report";
+import { dependencyLine, textTable } from "../../bench/report";
 import { checkTargets, type PeerOutcome, type ScenarioOutcome } from "../../bench/targets";
 
 function measured(id: string, requestsPerSec: number, ratio: number, extra: Partial<LoadResult> = {}): ScenarioOutcome {
@@ -100,5 +100,13 @@ describe("bench target checks", () => {
     );
     expect(table[2]).toMatch(/^GET \/me-jwt\s+31,234\s+1\.00\s+4\.00\s+0\s+0\.51\s*$/);
     expect(table[3]).toMatch(/^GET \/api\/v1\/search\s+not available yet\s*$/);
+  });
+
+  test("say what Postgres and Redis spent per request of each scenario that measured it", () => {
+    const me = { ...measured("me-jwt", 20_000, 0.4), dependencyCpuUs: { postgres: 10.04, redis: 0.5 } };
+    expect(dependencyLine([me, measured("search", 1500, 0.1)])).toBe(
+      "Postgres / Redis CPU µs a request (same cores): me-jwt 10.0 / 0.5.",
+    );
+    expect(dependencyLine([measured("search", 1500, 0.1)])).toBeUndefined();
   });
 });
