@@ -1,9 +1,11 @@
 import { Elysia } from "elysia";
 import type { Config } from "./config";
 import type { Database } from "./db/database";
-import { createAllowedMethods } from "./http/allowed-methods";
+import { createAllowedMethods, createRouteMatcher } from "./http/allowed-methods";
 import { mapDatabaseError } from "./http/database-errors";
 import { type ErrorMapper, errorHandler } from "./http/error-handler";
+import { createInFlight } from "./http/in-flight";
+import { createLimitCounter, rateLimitWindows } from "./http/rate-limit";
 import { requestContext } from "./http/request-context";
 import { responseFinisher } from "./http/response-finisher";
 import type { Mailer } from "./mail/transport";
@@ -57,8 +59,22 @@ export function createApp(deps: AppDeps) {
   // every "http://<host>/…"; the request context refuses any other request.url with a 400.
   const app = new Elysia({ normalize: true, handler: { standardHostname: false } });
   const allowedMethods = createAllowedMethods(() => app.routes);
+  const metrics = deps.metrics;
+  const inFlight = createInFlight({
+    config,
+    logger: deps.logger,
+    observers: deps.observers ?? [],
+    windows: rateLimitWindows(config),
+    routeOf: createRouteMatcher(() => app.routes),
+    onShed: metrics && (() => metrics.requestsShed.inc()),
+    onTimeout: metrics && ((route) => metrics.requestTimeouts.inc({ route })),
+  });
+  metrics?.readInFlight(inFlight.running);
+  const onRefused = (policy: string) => metrics?.rateLimitRejections.inc({ policy });
+  const countUnlimited = createLimitCounter(deps.limiter, config, { onRefused });
 
   return app
+    .use(inFlight.plugin)
     .use(requestContext(config, () => app.server))
     .use(responseFinisher(config))
     .use(
@@ -69,6 +85,7 @@ export function createApp(deps: AppDeps) {
         // The database layer's typed errors are the HTTP layer's to word, whatever else is mapped.
         mappers: [mapDatabaseError, ...(deps.errorMappers ?? [])],
         onServerError: deps.onServerError,
+        countUnlimited: (request, headers) => countUnlimited(request, headers, "general"),
       }),
     )
     .use(responseObservers(deps.observers ?? []))

@@ -1,3 +1,5 @@
+import { availableParallelism } from "node:os";
+
 /**
  * Environment → typed Config, validated once at start-up. A bad setting throws ConfigError with
  * one line naming the variable and the rule; server.ts prints that line and exits 1.
@@ -39,6 +41,8 @@ export interface Config {
   };
   /** argon2id cost; OWASP's minimum (19 MiB, 2 passes) by default. */
   passwordHash: { memoryCost: number; timeCost: number };
+  /** Hashes computed at once, hashes allowed to wait, and how long one may wait before a 503. */
+  passwordHashing: { concurrency: number; queueMax: number; waitMs: number };
   redisUrl?: string;
   /** Which Redis to use (REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES); undefined without one. */
   redis?: RedisTarget;
@@ -52,8 +56,10 @@ export interface Config {
   /** Hop count, or a list of trusted proxy addresses/CIDRs; 0 = use the socket address only. */
   trustProxy: number | string[];
   bodyLimit: number;
-  /** Bun's idleTimeout: a request not answered within this many seconds is closed (REQUEST_TIMEOUT_S). */
+  /** A request not answered within this many seconds gets a 503 (REQUEST_TIMEOUT_S); Bun's idleTimeout sits above it. */
   requestTimeoutSeconds: number;
+  /** Requests being handled at once past which new /api/v1 requests get 503 at once (MAX_IN_FLIGHT). */
+  maxInFlight: number;
   logFormat: LogFormat;
   shutdownDelayMs: number;
   shutdownTimeoutMs: number;
@@ -145,6 +151,12 @@ export function loadConfig(env: Env = process.env): Config {
       memoryCost: read.int("ARGON2_MEMORY_COST", 19_456, 8),
       timeCost: read.int("ARGON2_TIME_COST", 2, 1),
     },
+    passwordHashing: {
+      // Half the cores: a login flood keeps the other half for every other route.
+      concurrency: read.int("PASSWORD_HASH_CONCURRENCY", Math.max(1, Math.floor(availableParallelism() / 2)), 1, 256),
+      queueMax: read.int("PASSWORD_HASH_QUEUE_MAX", 64, 0),
+      waitMs: read.int("PASSWORD_HASH_WAIT_MS", 1000, 1),
+    },
     redisUrl,
     redis,
     sentryDsn: read.url("SENTRY_DSN", ["http:", "https:"]),
@@ -162,8 +174,9 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitLeasing: read.bool("RATE_LIMIT_LEASING", true),
     trustProxy: readTrustProxy(read),
     bodyLimit: read.int("BODY_LIMIT", 1024 * 1024, 1),
-    // Bun's default is 10 s, shorter than AI_TIMEOUT_MS (20 s): a slow draft was cut off unanswered.
-    requestTimeoutSeconds: read.int("REQUEST_TIMEOUT_S", 30, 1, 255),
+    // Above AI_TIMEOUT_MS (20 s). At most 250: Bun's idleTimeout (at most 255) must sit above it.
+    requestTimeoutSeconds: read.int("REQUEST_TIMEOUT_S", 30, 1, 250),
+    maxInFlight: read.int("MAX_IN_FLIGHT", 1000, 1),
     logFormat: read.oneOf(
       "LOG_FORMAT",
       ["combined", "dev", "json", "none"],

@@ -19,9 +19,10 @@ async function main() {
     // Backstop only. The app refuses a body past BODY_LIMIT itself (413 envelope, Connection:
     // close, nothing more read); a declared length past this one gets Bun's bare 413 instead.
     maxRequestBodySize: Math.max(config.bodyLimit + 64 * 1024, 64 * 1024 * 1024),
-    // Bun closes a request that has not been answered within this many seconds, however slowly
-    // its body trickles in: the bound on slow uploads, and on any handler (so above AI_TIMEOUT_MS).
-    idleTimeout: config.requestTimeoutSeconds,
+    // Bun closes a connection whose request is not answered within this many seconds (on a 4 s
+    // tick), silently. The app answers 503 at REQUEST_TIMEOUT_S (src/http/in-flight.ts): this sits
+    // above it, a backstop for a connection the app never saw whole.
+    idleTimeout: Math.min(255, config.requestTimeoutSeconds + 5),
     error: (error) => {
       logger.error("unhandled server error", { error: String(error) });
       return bareErrorResponse(500, "Internal server error", new Request("http://localhost/"));

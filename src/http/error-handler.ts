@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import type { Config } from "../config";
 import type { Logger } from "../observability/logger";
+import { pathUnder } from "./cache-headers";
 import { errorEnvelope, jsonHeaders } from "./envelope";
 import { AppError, errorNames, httpError } from "./errors";
 import { pathOf } from "./host-header";
@@ -20,6 +21,12 @@ export interface ErrorHandlerOptions {
   mappers?: ErrorMapper[];
   /** Called once for every 5xx (error tracking). */
   onServerError?: (error: unknown, request: Request, status: number) => void;
+  /**
+   * Counts an /api/v1 request against the general limit (by client address) and sets its headers,
+   * for errors raised before the rate limiter saw the request (404, 405, 413, 415, 400 bodies);
+   * throws the 429 when the limit is used up.
+   */
+  countUnlimited?: (request: Request, headers: Record<string, unknown>) => Promise<void>;
 }
 
 /**
@@ -39,19 +46,27 @@ export function errorHandler(options: ErrorHandlerOptions) {
     .onBeforeHandle({ as: "global" }, ({ request }) => {
       if (objectBodies.isMarked(request)) throw notAnObject();
     })
-    .onError({ as: "global" }, ({ code, error, request, route, set }) => {
+    .onError({ as: "global" }, async ({ code, error, request, route, set }) => {
       // From the URL itself: Elysia's path is wrong for a request.url without a host (refused 400s).
       const path = pathOf(request.url);
-      const appError =
+      let appError =
         code === "VALIDATION" && objectBodies.isMarked(request)
           ? notAnObject()
           : toAppError(code, error, path, request.method, options, development);
-      const status = appError.status;
       const state = requestState(request);
       // onServerError and the response observers read the matched template from the state.
       if (state && route) state.route ??= route;
+      if (state && !state.rateLimits && options.countUnlimited && pathUnder(path, "/api/v1")) {
+        try {
+          await options.countUnlimited(request, set.headers);
+        } catch (refused) {
+          if (refused instanceof AppError) appError = refused;
+        }
+      }
+      const status = appError.status;
       const requestId = state?.id ?? String(set.headers["x-request-id"] ?? "");
-      if (status >= 500) {
+      // Past the deadline the client has had its 503 and the deadline logged it: a late failure is no news.
+      if (status >= 500 && !state?.timedOut) {
         logger.error("request failed", {
           requestId,
           method: request.method,

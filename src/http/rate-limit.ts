@@ -46,7 +46,7 @@ export type LimitCounter = ReturnType<typeof createLimitCounter>;
  * with 401/403 are counted and carry the headers too: bad tokens cannot be tried unlimited.
  */
 export function createLimitCounter(limiter: RateLimiter | undefined, config: Config, options: RateLimitPluginOptions) {
-  const windows = Object.fromEntries(policyNames.map((name) => [name, windowSeconds(config.rateLimits[name])]));
+  const windows = rateLimitWindows(config);
   return async (request: Request, headers: Record<string, unknown>, policy: PolicyName): Promise<void> => {
     const state = requestState(request);
     if (!state || !limiter) return;
@@ -67,14 +67,18 @@ export function createLimitCounter(limiter: RateLimiter | undefined, config: Con
   };
 }
 
+/** Each policy's window in whole seconds, as `w` advertises it. */
+export type RateLimitWindows = Record<string, number>;
+
+export function rateLimitWindows(config: Pick<Config, "rateLimits">): RateLimitWindows {
+  return Object.fromEntries(policyNames.map((name) => [name, windowSeconds(config.rateLimits[name])]));
+}
+
 /**
  * X-RateLimit-* (the seed's) for the policy closest to running out, and the IETF fields
  * (draft-ietf-httpapi-ratelimit-headers-11) for every policy that applied.
  */
-export function rateLimitHeaders(
-  policies: readonly PolicyState[],
-  windows: Record<string, number>,
-): Record<string, string> {
+export function rateLimitHeaders(policies: readonly PolicyState[], windows: RateLimitWindows): Record<string, string> {
   const top = tightest(policies);
   if (!top) return {};
   return {

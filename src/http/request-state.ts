@@ -19,6 +19,8 @@ export interface RequestState {
   trace?: TraceContext;
   /** Rate-limit policies already counted for this request and what each said (the rateLimit macro). */
   rateLimits?: PolicyState[];
+  /** Answered 503 by the request deadline; whatever the handler returns later is dropped. */
+  timedOut?: boolean;
 }
 
 // A property of the Request under a symbol no other code holds, rather than a WeakMap entry: a

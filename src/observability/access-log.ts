@@ -27,7 +27,8 @@ export function responseObservers(observers: ResponseObserver[]) {
     { as: "global" },
     ({ request, set, path, route, responseValue }) => {
       const state = requestState(request);
-      if (!state || observers.length === 0) return;
+      // A timed-out request was recorded as the 503 its client got (src/http/in-flight.ts).
+      if (!state || state.timedOut || observers.length === 0) return;
       if (route) state.route ??= route;
       const response = responseValue instanceof Response ? responseValue : undefined;
       const record: AccessRecord = {

@@ -31,6 +31,12 @@ export interface Metrics {
   observe: ResponseObserver;
   /** For the rate-limit macro: `metrics.rateLimitRejections.inc({ policy })` on every 429. */
   rateLimitRejections: Counter<"policy">;
+  /** Requests answered 503 by the request deadline (REQUEST_TIMEOUT_S), by route template. */
+  requestTimeouts: Counter<"route">;
+  /** /api/v1 requests answered 503 at once because MAX_IN_FLIGHT requests were being handled. */
+  requestsShed: Counter;
+  /** Where http_requests_in_flight reads from: the app's in-flight tracker, once it exists. */
+  readInFlight(read: () => number): void;
 }
 
 // Route templates and known methods only: a client must not be able to create new series.
@@ -47,11 +53,36 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     labelNames: ["policy"] as const,
     registers: [registry],
   });
+  const requestTimeouts = new Counter({
+    name: "http_request_timeouts_total",
+    help: "Requests answered 503 because they were not finished within REQUEST_TIMEOUT_S, by route template",
+    labelNames: ["route"] as const,
+    registers: [registry],
+  });
+  const requestsShed = new Counter({
+    name: "http_requests_shed_total",
+    help: "/api/v1 requests answered 503 at once because MAX_IN_FLIGHT requests were being handled",
+    registers: [registry],
+  });
+  let inFlight = () => 0;
+  new Gauge({
+    name: "http_requests_in_flight",
+    help: "Requests being handled now (the ones past their deadline included, until their handler ends)",
+    registers: [registry],
+    collect() {
+      this.set(inFlight());
+    },
+  });
   registerSources(registry, options);
 
   return {
     registry,
     rateLimitRejections,
+    requestTimeouts,
+    requestsShed,
+    readInFlight(read) {
+      inFlight = read;
+    },
     observe(record) {
       const method = knownMethods.has(record.request.method) ? record.request.method : "OTHER";
       requests.observe(method, record.route ?? "unmatched", record.status, record.durationMs / 1000);
