@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { completion, type FakeOpenAi, startFakeOpenAi } from "../ai/fake-openai";
+import { completion, startFakeOpenAi } from "../ai/fake-openai";
 import { insertProspect, waitFor } from "../emails/support";
-import { createTestDatabase, type TestDatabase } from "../helpers/database";
+import { createTestDatabase } from "../helpers/database";
 import { seedOrganization } from "../helpers/fixtures";
 import { parsePrometheusText, sampleValue } from "../observability/prometheus-text";
 import { accessLinesOf, loginOver } from "./support/client";
 import { expectErrorBody } from "./support/envelope";
-import { productionEnv, type RunningServer, spawnServer } from "./support/server";
+import { productionEnv, spawnServer } from "./support/server";
 
 const userAgent = "reliability-load-shedding";
 const draftRoute = "/api/v1/ai/draft-email";
