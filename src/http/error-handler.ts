@@ -65,8 +65,9 @@ export function errorHandler(options: ErrorHandlerOptions) {
       }
       const status = appError.status;
       const requestId = state?.id ?? String(set.headers["x-request-id"] ?? "");
-      // Past the deadline the client has had its 503 and the deadline logged it: a late failure is no news.
-      if (status >= 500 && !state?.timedOut) {
+      // Past the deadline the client has had its 503 and the deadline logged it: a late failure is no
+      // news. A shed request (a login past the hashing queue) is load, not a failure: a metric counts it.
+      if (status >= 500 && !state?.timedOut && !appError.shed) {
         logger.error("request failed", {
           requestId,
           method: request.method,

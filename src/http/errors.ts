@@ -30,12 +30,14 @@ export class AppError extends Error {
   readonly details?: FieldErrors;
   /** Extra response headers (Retry-After, WWW-Authenticate, Allow). */
   readonly headers?: Record<string, string>;
+  /** A 5xx the server chose to give under load (counted by a metric): not logged or tracked as a failure. */
+  readonly shed?: boolean;
 
   constructor(
     status: number,
     code: string,
     message: string,
-    options: { details?: FieldErrors; headers?: Record<string, string>; cause?: unknown } = {},
+    options: { details?: FieldErrors; headers?: Record<string, string>; cause?: unknown; shed?: boolean } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = "AppError";
@@ -43,6 +45,7 @@ export class AppError extends Error {
     this.code = code;
     this.details = options.details;
     this.headers = options.headers;
+    this.shed = options.shed;
   }
 }
 

@@ -38,7 +38,9 @@ export function apiRoutes(deps: AppDeps) {
   const sessions = createSessionRepository(db);
   const apiKeys = createApiKeyRepository(db);
   const tokens = createTokenService(config.jwt);
-  const passwords = createPasswordHasher(config.passwordHash);
+  const passwords = createPasswordHasher(config.passwordHash, config.passwordHashing, () =>
+    deps.metrics?.passwordHashRefusals.inc(),
+  );
 
   const authenticator = createAuthenticator({ tokens, sessions, apiKeys, recordKeyUse: deps.keyUse?.record });
   bus.onEvent((event) => {

@@ -35,6 +35,8 @@ export interface Metrics {
   requestTimeouts: Counter<"route">;
   /** /api/v1 requests answered 503 at once because MAX_IN_FLIGHT requests were being handled. */
   requestsShed: Counter;
+  /** Requests refused 503 because the password hashing queue was full or its wait ran out. */
+  passwordHashRefusals: Counter;
   /** Where http_requests_in_flight reads from: the app's in-flight tracker, once it exists. */
   readInFlight(read: () => number): void;
 }
@@ -64,6 +66,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     help: "/api/v1 requests answered 503 at once because MAX_IN_FLIGHT requests were being handled",
     registers: [registry],
   });
+  const passwordHashRefusals = new Counter({
+    name: "password_hash_refusals_total",
+    help: "Logins and password changes answered 503 because PASSWORD_HASH_QUEUE_MAX hashes waited or one waited PASSWORD_HASH_WAIT_MS",
+    registers: [registry],
+  });
   let inFlight = () => 0;
   new Gauge({
     name: "http_requests_in_flight",
@@ -80,6 +87,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     rateLimitRejections,
     requestTimeouts,
     requestsShed,
+    passwordHashRefusals,
     readInFlight(read) {
       inFlight = read;
     },
