@@ -154,7 +154,7 @@ export function loadConfig(env: Env = process.env): Config {
     passwordHashing: {
       // Half the cores: a login flood keeps the other half for every other route.
       concurrency: read.int("PASSWORD_HASH_CONCURRENCY", Math.max(1, Math.floor(availableParallelism() / 2)), 1, 256),
-      queueMax: read.int("PASSWORD_HASH_QUEUE_MAX", 64, 0),
+      queueMax: read.int("PASSWORD_HASH_QUEUE_MAX", 256, 0),
       waitMs: read.int("PASSWORD_HASH_WAIT_MS", 1000, 1),
     },
     redisUrl,

@@ -54,7 +54,11 @@ async function startWorld(env: Record<string, string>) {
       return { response, ms: performance.now() - started };
     },
     async metrics() {
-      return parsePrometheusText(await (await fetch(`${server.base}/metrics`)).text());
+      return parsePrometheusText(
+        await (
+          await fetch(`${server.base}/metrics`, { headers: { authorization: `Bearer ${productionEnv.METRICS_TOKEN}` } })
+        ).text(),
+      );
     },
     async dispose() {
       release();
