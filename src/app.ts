@@ -12,6 +12,7 @@ import type { Mailer } from "./mail/transport";
 import type { AiProvider } from "./modules/ai/provider";
 import { apiRoutes } from "./modules/api";
 import type { KeyUseTracker } from "./modules/api-keys/last-used";
+import type { PasswordWork } from "./modules/auth/hash-workers";
 import type { RevocationBus } from "./modules/auth/revocation-bus";
 import { docsRoutes } from "./modules/docs";
 import { healthRoutes, type Lifecycle, type ReadinessCheck } from "./modules/health";
@@ -39,6 +40,8 @@ export interface AppDeps {
   limiter?: RateLimiter;
   /** The outbound transport (SMTP_URL); the email worker and the `smtp` readiness check use it. */
   mailer?: Mailer;
+  /** Where argon2id runs: server.ts passes low-priority worker threads; without, Bun's own pool. */
+  passwordWork?: PasswordWork;
   /** The chat model behind /ai; by default the OpenAI-compatible endpoint of AI_BASE_URL. */
   ai?: AiProvider;
   /**

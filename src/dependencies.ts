@@ -10,6 +10,7 @@ import { createEmailWorker } from "./mail/worker";
 import { createOpenAiProvider } from "./modules/ai/provider";
 import { createKeyUseTracker } from "./modules/api-keys/last-used";
 import { createApiKeyRepository } from "./modules/api-keys/repository";
+import { createHashWorkers } from "./modules/auth/hash-workers";
 import { createRevocationBus } from "./modules/auth/revocation-bus";
 import { evaluateReadiness, informational, type ReadinessCheck } from "./modules/health";
 import { createUsageRepository } from "./modules/usage/repository";
@@ -66,6 +67,7 @@ export async function buildDependencies(config: Config, logger: Logger): Promise
   const limiter = createRateLimiter({ config, redis: counters, logger });
 
   // Without SMTP_URL (outside development) there is no mailer: emails stay queued until one is set.
+  const passwordWork = createHashWorkers(config.passwordHashing.concurrency);
   const mailer = createMailer(config, logger, (verify) =>
     // SMTP is not on the request path: probe the relay (a verify) less eagerly than the database.
     createCircuitBreaker({
@@ -112,6 +114,7 @@ export async function buildDependencies(config: Config, logger: Logger): Promise
       limiter,
       mailer,
       ai,
+      passwordWork,
       observers,
       metrics,
       onServerError: errors.capture,
@@ -121,6 +124,7 @@ export async function buildDependencies(config: Config, logger: Logger): Promise
     cleanup: [
       () => worker?.stop(),
       () => mailer?.close(),
+      () => passwordWork.close(),
       () => keyUse.close(),
       () => usage?.close(),
       () => accessWriter.flush(),

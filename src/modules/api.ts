@@ -38,9 +38,10 @@ export function apiRoutes(deps: AppDeps) {
   const sessions = createSessionRepository(db);
   const apiKeys = createApiKeyRepository(db);
   const tokens = createTokenService(config.jwt);
-  const passwords = createPasswordHasher(config.passwordHash, config.passwordHashing, () =>
-    deps.metrics?.passwordHashRefusals.inc(),
-  );
+  const passwords = createPasswordHasher(config.passwordHash, config.passwordHashing, {
+    work: deps.passwordWork,
+    onBusy: () => deps.metrics?.passwordHashRefusals.inc(),
+  });
 
   const authenticator = createAuthenticator({ tokens, sessions, apiKeys, recordKeyUse: deps.keyUse?.record });
   bus.onEvent((event) => {
