@@ -66,8 +66,8 @@ export async function buildDependencies(config: Config, logger: Logger): Promise
   if (redis && counters) await Promise.all([waitForRedis(redis, 2000), waitForRedis(counters, 2000)]);
   const limiter = createRateLimiter({ config, redis: counters, logger });
 
-  // Without SMTP_URL (outside development) there is no mailer: emails stay queued until one is set.
   const passwordWork = createHashWorkers(config.passwordHashing.concurrency);
+  // Without SMTP_URL (outside development) there is no mailer: emails stay queued until one is set.
   const mailer = createMailer(config, logger, (verify) =>
     // SMTP is not on the request path: probe the relay (a verify) less eagerly than the database.
     createCircuitBreaker({
