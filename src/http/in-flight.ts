@@ -31,10 +31,15 @@ export interface InFlight {
   running(): number;
 }
 
+/** A request whose handler is still running, in a list kept in arrival order (oldest at `head`). */
 interface Pending {
   request: Request;
   startedAt: number;
   answer: (response: Response) => void;
+  prev: Pending | undefined;
+  next: Pending | undefined;
+  /** In the list: neither answered by its handler nor by the deadline yet. */
+  listed: boolean;
 }
 
 const shedMessage = "The server is overloaded, please retry";
@@ -47,7 +52,7 @@ const timeoutRetryAfterSeconds = 5;
  *
  * A request still unanswered after REQUEST_TIMEOUT_S gets the 503 envelope; its handler's late
  * result is dropped. One interval, running only while requests are pending, checks the oldest
- * first (a Set keeps arrival order), so a request costs no timer of its own. Past MAX_IN_FLIGHT
+ * first (the list keeps arrival order), so a request costs no timer of its own. Past MAX_IN_FLIGHT
  * requests being handled, a new /api/v1 request is answered 503 before anything else runs;
  * /health, /health/ready and /metrics are never shed.
  */
@@ -56,18 +61,40 @@ export function createInFlight(options: InFlightOptions): InFlight {
   const timeoutMs = config.requestTimeoutSeconds * 1000;
   const sweepMs = options.sweepMs ?? Math.min(1000, Math.max(50, timeoutMs / 20));
   const unavailable = createUnavailableResponder(config);
-  const pending = new Set<Pending>();
+  // A linked list rather than a Set: appending and unlinking are a few property writes, where a
+  // Set's add and delete cost more than everything else here (measured in the bench).
+  let head: Pending | undefined;
+  let tail: Pending | undefined;
   let running = 0;
   let sweeper: ReturnType<typeof setInterval> | undefined;
 
+  const append = (entry: Pending) => {
+    entry.prev = tail;
+    if (tail) tail.next = entry;
+    else head = entry;
+    tail = entry;
+  };
+  /** Takes the entry out of the list; false when it was already out (answered by the other side). */
+  const unlink = (entry: Pending): boolean => {
+    if (!entry.listed) return false;
+    entry.listed = false;
+    if (entry.prev) entry.prev.next = entry.next;
+    else head = entry.next;
+    if (entry.next) entry.next.prev = entry.prev;
+    else tail = entry.prev;
+    entry.prev = undefined;
+    entry.next = undefined;
+    return true;
+  };
+
   const sweep = () => {
     const now = performance.now();
-    for (const entry of pending) {
-      if (now - entry.startedAt < timeoutMs) break;
-      pending.delete(entry);
+    while (head && now - head.startedAt >= timeoutMs) {
+      const entry = head;
+      unlink(entry);
       timeOut(entry, now);
     }
-    if (pending.size === 0) {
+    if (!head) {
       clearInterval(sweeper);
       sweeper = undefined;
     }
@@ -114,17 +141,17 @@ export function createInFlight(options: InFlightOptions): InFlight {
       if (!(result instanceof Promise)) return result;
       running++;
       return new Promise((resolve, reject) => {
-        const entry: Pending = { request, startedAt, answer: resolve };
-        pending.add(entry);
+        const entry: Pending = { request, startedAt, answer: resolve, prev: undefined, next: undefined, listed: true };
+        append(entry);
         sweeper ??= startSweeper(sweep, sweepMs);
         result.then(
           (response) => {
             running--;
-            if (pending.delete(entry)) resolve(response);
+            if (unlink(entry)) resolve(response);
           },
           (error) => {
             running--;
-            if (pending.delete(entry)) reject(error);
+            if (unlink(entry)) reject(error);
           },
         );
       });
