@@ -1,7 +1,7 @@
 import type { CounterState } from "./store";
 
-/** A lease should last about this long at the key's observed rate: one Redis call per key per 100 ms. */
-const horizonMs = 100;
+/** A lease should last about this long at the key's observed rate: a Redis call per busy key every 250 ms. */
+const horizonMs = 250;
 /** The largest slice one call asks for, whatever the rate. */
 const maxSlice = 10_000;
 /** A lease unused this long is given back (its key went quiet on this instance). */
@@ -44,7 +44,7 @@ interface Entry {
  * admitted request can still report its own remaining count. A key asks for a slice sized to its
  * observed rate (`horizonMs` worth of requests); Redis grants at most an eighth of what remains
  * (./redis-store.ts), so slices shrink to nothing near the limit and keys there are counted one
- * by one again, exactly. Cold keys (under 10 requests/s here) never get a slice.
+ * by one again, exactly. Cold keys (under 4 requests/s here) never get a slice.
  */
 export function createLeases(now: () => number = Date.now) {
   const entries = new Map<string, Entry>();
