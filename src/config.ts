@@ -53,6 +53,8 @@ export interface Config {
   rateLimitPrefix: string;
   /** Busy keys take slices of their quota from Redis and admit from memory (docs/rate-limits.md). */
   rateLimitLeasing: boolean;
+  /** How long a request waits for Redis's count before it is counted in memory (ms of loop time). */
+  rateLimitRedisTimeoutMs: number;
   /** Hop count, or a list of trusted proxy addresses/CIDRs; 0 = use the socket address only. */
   trustProxy: number | string[];
   bodyLimit: number;
@@ -172,6 +174,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     rateLimitPrefix: readRateLimitPrefix(read),
     rateLimitLeasing: read.bool("RATE_LIMIT_LEASING", true),
+    rateLimitRedisTimeoutMs: read.int("RATE_LIMIT_REDIS_TIMEOUT_MS", 50, 1, 10_000),
     trustProxy: readTrustProxy(read),
     bodyLimit: read.int("BODY_LIMIT", 1024 * 1024, 1),
     // Above AI_TIMEOUT_MS (20 s). At most 250: Bun's idleTimeout (at most 255) must sit above it.

@@ -27,7 +27,8 @@ export interface RateLimiter {
 }
 
 export interface RateLimiterOptions {
-  config: Pick<Config, "rateLimits" | "rateLimitPrefix" | "env"> & Partial<Pick<Config, "rateLimitLeasing">>;
+  config: Pick<Config, "rateLimits" | "rateLimitPrefix" | "env"> &
+    Partial<Pick<Config, "rateLimitLeasing" | "rateLimitRedisTimeoutMs">>;
   /** The limiter's own connection (createCounterRedis); the caller connects and closes it. */
   redis?: RedisConnection;
   logger: Logger;
@@ -35,7 +36,7 @@ export interface RateLimiterOptions {
   prefix?: string;
   /** How often to look for Redis again while counting in memory. */
   probeIntervalMs?: number;
-  /** How long a request waits for Redis before it is counted in memory instead. */
+  /** How long a request waits for Redis before it is counted in memory instead (RATE_LIMIT_REDIS_TIMEOUT_MS). */
   redisTimeoutMs?: number;
 }
 
@@ -53,7 +54,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const prefix = options.prefix ?? options.config.rateLimitPrefix;
   const memory = createMemoryStore();
   const blocked = createBlockedKeys();
-  const deadline = createReplyDeadline(options.redisTimeoutMs ?? 50);
+  const deadline = createReplyDeadline(options.redisTimeoutMs ?? options.config.rateLimitRedisTimeoutMs ?? 50);
   const shared = redis ? createRedisStore(redis, deadline) : undefined;
   const leases = shared && options.config.rateLimitLeasing !== false ? createLeases() : undefined;
   let state: StoreState = redis ? "redis" : "memory";

@@ -62,6 +62,10 @@ export function fleetSuite(name: string, start: () => Promise<FleetTopology>) {
         TRUST_PROXY: "1",
         RATE_LIMIT_AUTH_MAX: "100",
         RATE_LIMIT_MAX: "1000000",
+        // Four servers, six Redis and the load on a shared machine: a late reply must not pass for
+        // an outage here; a master that is gone (below) is still given up on long before its replica
+        // takes over (cluster-node-timeout 1 s, Sentinel down-after 1 s).
+        RATE_LIMIT_REDIS_TIMEOUT_MS: "200",
       };
       fleet = await Promise.all(Array.from({ length: servers }, () => startServer(env, { startMs: 20_000 })));
     }, 60_000);
@@ -158,11 +162,17 @@ export function fleetSuite(name: string, start: () => Promise<FleetTopology>) {
         expect(before).toBeGreaterThan(0);
         await topology.killMasterOf(key);
         await topology.failedOver();
-        // Every process finds the new master by itself and counts in Redis again.
+        // Every process finds the new master by itself and counts in Redis again: readiness says so
+        // (it fails while the limiter counts in memory). A process whose slice outlasted the outage
+        // may never have needed memory; the others did, and say they are back.
+        const fellBack = fleet.filter((s) => s.stderr().includes(fallbackWarning));
+        expect(fellBack.length).toBeGreaterThan(0);
         const deadline = Date.now() + 30_000;
-        while (Date.now() < deadline && !fleet.every((s) => s.stderr().includes(recoveryNotice))) await Bun.sleep(100);
-        for (const server of fleet) expect(server.stderr()).toContain(fallbackWarning);
-        for (const server of fleet) expect(server.stderr()).toContain(recoveryNotice);
+        while (Date.now() < deadline && !fellBack.every((s) => s.stderr().includes(recoveryNotice))) {
+          await Bun.sleep(100);
+        }
+        for (const server of fellBack) expect(server.stderr()).toContain(recoveryNotice);
+        for (const server of fleet) expect(await redisCheck(server, "healthy", 30_000)).toBe("healthy");
         const resumed = await topology.count(key);
         await Bun.sleep(500);
         expect(await topology.count(key)).toBeGreaterThan(resumed);
@@ -171,8 +181,6 @@ export function fleetSuite(name: string, start: () => Promise<FleetTopology>) {
         await Promise.all(load);
       }
       expect([...statuses.keys()]).toEqual([200]);
-      // Readiness follows by itself (its connection learns the new master on its next refresh).
-      for (const server of fleet) expect(await redisCheck(server, "healthy", 10_000)).toBe("healthy");
     }, 60_000);
   });
 }

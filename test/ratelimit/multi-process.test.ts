@@ -19,7 +19,8 @@ describe.skipIf(!redisAvailable)("rate limits across server processes", () => {
       // General must not be the limit that bites: this test is about the auth policy.
       RATE_LIMIT_MAX: "10000",
     };
-    servers = await Promise.all([1, 2, 3, 4].map(() => startServer(env)));
+    // A loaded machine (CI beside other suites) can take more than the default 5 s to start four.
+    servers = await Promise.all([1, 2, 3, 4].map(() => startServer(env, { startMs: 20_000 })));
   }, 30_000);
   afterAll(async () => {
     await Promise.all(servers.map((s) => s.dispose()));
