@@ -1,6 +1,7 @@
 import type { Config } from "../config";
 import { knownTraceId } from "../http/trace";
 import { withTimeout } from "../lib/timeout";
+import type { UsageRow } from "../modules/usage/repository";
 import type { ResponseObserver } from "./access-log";
 import type { Logger } from "./logger";
 import { createUsageBuffer } from "./usage-buffer";
@@ -27,8 +28,8 @@ export interface UsageRecorder {
 }
 
 export interface UsageRecorderOptions {
-  /** Writes one batch given as a JSON array of rows: createUsageRepository(db).insertJson. */
-  insert: (rowsJson: string) => Promise<void>;
+  /** The multi-row writer: createUsageRepository(db).insertMany. */
+  insert: (rows: readonly UsageRow[]) => Promise<void>;
   settings: Config["usage"];
   logger: Logger;
   /** How long close() waits for the last insert; default 5 s. */
@@ -59,7 +60,7 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
     while (buffer.size > 0 && (all || buffer.size >= settings.batchSize)) {
       const count = Math.min(buffer.size, settings.batchSize);
       try {
-        await insert(buffer.encode(count));
+        await insert(buffer.rows(count));
         buffer.drop(count);
         totals.written += count;
         if (failing) logger.info("usage rows: database writes resumed", { buffered: buffer.size });

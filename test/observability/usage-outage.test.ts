@@ -38,7 +38,7 @@ describe.skipIf(!dialects.includes("postgres"))("api_usage rows while Postgres i
 
   const recordingApp = () => {
     const logger = createMemoryLogger();
-    const recorder = createUsageRecorder({ insert: createUsageRepository(proxied).insertJson, settings, logger });
+    const recorder = createUsageRecorder({ insert: createUsageRepository(proxied).insertMany, settings, logger });
     const { app } = buildTestApp({ deps: { db: database.db, observers: [recorder.observe] } });
     const send = async (count: number) => {
       const ids: string[] = [];
@@ -108,7 +108,7 @@ describe.skipIf(!dialects.includes("postgres"))("api_usage rows while Postgres i
     await stalled.sql`SELECT 1`;
     const logger = createMemoryLogger();
     const recorder = createUsageRecorder({
-      insert: createUsageRepository(stalled).insertJson,
+      insert: createUsageRepository(stalled).insertMany,
       settings,
       logger,
       closeTimeoutMs: 200,

@@ -30,32 +30,27 @@ export interface EndpointStats {
 
 export type UsageRepository = ReturnType<typeof createUsageRepository>;
 
-// Rows per statement: the batch goes as one JSON parameter, so this bounds its size (~250 bytes a row).
+// Rows per statement: the batch goes as one parameter (or one per column), so this bounds its size.
 const maxRowsPerStatement = 3000;
 
 export function createUsageRepository(db: Database) {
   const { sql } = db;
-  const insertJson = db.dialect === "postgres" ? insertJsonPostgres : insertJsonSqlite;
+  const insert = db.dialect === "postgres" ? insertColumnsPostgres : insertJsonSqlite;
   return {
     /**
-     * Multi-row inserts: one statement and one parameter, the rows as JSON, for up to 3,000 rows.
-     * A parameter per column per row costs the driver ~2.3 µs a row to encode; JSON.stringify
-     * and the database's own JSON reader, ~1 µs. The statement text never changes, so it is
-     * prepared once instead of once per batch size.
-     */
-    async insertMany(rows: readonly UsageRow[]): Promise<void> {
-      for (let start = 0; start < rows.length; start += maxRowsPerStatement) {
-        await insertJson(sql, JSON.stringify(rows.slice(start, start + maxRowsPerStatement)));
-      }
-    },
-
-    /**
-     * One statement for rows already encoded as a JSON array of UsageRow (the usage recorder
-     * builds it from its columns; at most 3,000 rows). A batch whose commit was not acknowledged
+     * Multi-row inserts, up to 3,000 rows a statement, whose text never changes (prepared once,
+     * not once per batch size). On Postgres each column goes as one array parameter read by
+     * `unnest`: Postgres spends 7.5–8 µs a row on it against 10–11.5 through `json_to_recordset`
+     * (measured on its backend), for ~0.2–0.4 µs more here to write the arrays than the JSON; on
+     * SQLite, one JSON parameter read by `json_each`. A batch whose commit was not acknowledged
      * (connection lost) is retried: rows already written are skipped by id, or the retry would
      * fail on their ids forever and hold up every row after.
      */
-    insertJson: (rowsJson: string): Promise<void> => insertJson(sql, rowsJson),
+    async insertMany(rows: readonly UsageRow[]): Promise<void> {
+      for (let start = 0; start < rows.length; start += maxRowsPerStatement) {
+        await insert(sql, rows.slice(start, start + maxRowsPerStatement));
+      }
+    },
 
     /**
      * Requests, errors and nearest-rank p50/p95 per (method, endpoint) of one organization in
@@ -93,21 +88,53 @@ export function createUsageRepository(db: Database) {
   };
 }
 
-function insertJsonPostgres(sql: Database["sql"], rows: string) {
-  // ::text first: a parameter typed json would be encoded by the driver as a JSON string value.
+function insertColumnsPostgres(sql: Database["sql"], rows: readonly UsageRow[]) {
+  // Array literals as text, cast in SQL: the driver's own array encoding costs ~1 µs a row more.
   return sql`
     INSERT INTO api_usage (id, user_id, organization_id, api_key_id, endpoint, method, status_code,
                            response_time_ms, request_id, trace_id, created_at)
-    SELECT id, "userId", "organizationId", "apiKeyId", endpoint, method, "statusCode",
-           "responseTimeMs", "requestId", "traceId", "createdAt"
-    FROM json_to_recordset(${rows}::text::json) AS r(
-      id text, "userId" text, "organizationId" text, "apiKeyId" text, endpoint text, method text,
-      "statusCode" integer, "responseTimeMs" double precision, "requestId" text, "traceId" text,
-      "createdAt" timestamptz)
+    SELECT * FROM unnest(
+      ${textArray(rows, "id")}::text[], ${textArray(rows, "userId")}::text[],
+      ${textArray(rows, "organizationId")}::text[], ${textArray(rows, "apiKeyId")}::text[],
+      ${textArray(rows, "endpoint")}::text[], ${textArray(rows, "method")}::text[],
+      ${numberArray(rows, "statusCode")}::integer[], ${numberArray(rows, "responseTimeMs")}::double precision[],
+      ${textArray(rows, "requestId")}::text[], ${textArray(rows, "traceId")}::text[],
+      ${textArray(rows, "createdAt")}::timestamptz[])
     ON CONFLICT (id) DO NOTHING`;
 }
 
-function insertJsonSqlite(sql: Database["sql"], rows: string) {
+type TextColumn =
+  | "id"
+  | "userId"
+  | "organizationId"
+  | "apiKeyId"
+  | "endpoint"
+  | "method"
+  | "requestId"
+  | "traceId"
+  | "createdAt";
+
+// An element that needs quoting in a Postgres array literal: quotes, backslashes, braces, commas,
+// white space, empty, or the word NULL.
+const needsQuotes = /["\\{},\s]|^$|^null$/i;
+
+/** `{a,b,NULL}`: one column of the rows as a Postgres array literal (quoted where it must be). */
+export function textArray(rows: readonly UsageRow[], column: TextColumn): string {
+  let literal = "{";
+  for (let i = 0; i < rows.length; i++) {
+    const value = (rows[i] as UsageRow)[column];
+    if (i > 0) literal += ",";
+    if (value === null || value === undefined) literal += "NULL";
+    else literal += needsQuotes.test(value) ? `"${value.replace(/["\\]/g, "\\$&")}"` : value;
+  }
+  return `${literal}}`;
+}
+
+function numberArray(rows: readonly UsageRow[], column: "statusCode" | "responseTimeMs"): string {
+  return `{${rows.map((row) => row[column]).join(",")}}`;
+}
+
+function insertJsonSqlite(sql: Database["sql"], rows: readonly UsageRow[]) {
   // WHERE true: without it SQLite would read ON CONFLICT as part of the SELECT's join.
   return sql`
     INSERT INTO api_usage (id, user_id, organization_id, api_key_id, endpoint, method, status_code,
@@ -115,6 +142,6 @@ function insertJsonSqlite(sql: Database["sql"], rows: string) {
     SELECT value ->> 'id', value ->> 'userId', value ->> 'organizationId', value ->> 'apiKeyId',
            value ->> 'endpoint', value ->> 'method', value ->> 'statusCode',
            value ->> 'responseTimeMs', value ->> 'requestId', value ->> 'traceId', value ->> 'createdAt'
-    FROM json_each(${rows}) WHERE true
+    FROM json_each(${JSON.stringify(rows)}) WHERE true
     ON CONFLICT (id) DO NOTHING`;
 }
