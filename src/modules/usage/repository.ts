@@ -40,7 +40,7 @@ export function createUsageRepository(db: Database) {
     /**
      * Multi-row inserts, up to 3,000 rows a statement, whose text never changes (prepared once,
      * not once per batch size). On Postgres each column goes as one array parameter read by
-     * `unnest`: Postgres spends 7.5–8 µs a row on it against 10–11.5 through `json_to_recordset`
+     * `unnest`: Postgres spends 7.5–9 µs a row on it against 10–13 through `json_to_recordset`
      * (measured on its backend), for ~0.2–0.4 µs more here to write the arrays than the JSON; on
      * SQLite, one JSON parameter read by `json_each`. A batch whose commit was not acknowledged
      * (connection lost) is retried: rows already written are skipped by id, or the retry would
