@@ -38,7 +38,7 @@ export const scenarioIdList = [
 ];
 
 export const usage = `npm run bench [-- options]
-  --quick               about a minute: short runs, no soak
+  --quick               a few minutes: short runs, no soak
   --only=a,b            run only these scenarios (ids: health, me-jwt, me-api-key, prospects-list,
                         me-jwt-br, prospects-list-br, search, prospects-create, peers (needs
                         me-jwt), cluster-me-jwt, soak); the baseline always runs
