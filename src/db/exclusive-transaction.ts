@@ -44,7 +44,8 @@ export async function exclusiveTransaction<T>(
 }
 
 function scoped(db: Database, sql: SQL): Database {
-  return { ...db, sql };
+  // Both on the transaction: `direct` must not escape it to the pool.
+  return { ...db, sql, direct: sql };
 }
 
 function isBusy(error: unknown): boolean {

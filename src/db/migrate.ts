@@ -41,12 +41,14 @@ async function pending(db: Database): Promise<Migration[]> {
 }
 
 async function appliedNames(db: Database): Promise<string[]> {
+  // Start-up, not the request path: a database slow to answer delays it rather than failing it.
+  const sql = db.direct;
   const exists =
     db.dialect === "postgres"
-      ? await db.sql`select 1 from pg_class where oid = to_regclass('schema_migrations')`
-      : await db.sql`select 1 from sqlite_master where type = 'table' and name = 'schema_migrations'`;
+      ? await sql`select 1 from pg_class where oid = to_regclass('schema_migrations')`
+      : await sql`select 1 from sqlite_master where type = 'table' and name = 'schema_migrations'`;
   if (exists.length === 0) return [];
-  const rows: { name: string }[] = await db.sql`select name from schema_migrations`;
+  const rows: { name: string }[] = await sql`select name from schema_migrations`;
   return rows.map((row) => row.name);
 }
 

@@ -82,7 +82,7 @@ export async function ensureDevelopmentSeed(
   log: (line: string) => void,
   options: SeedOptions = {},
 ): Promise<SeedResult | undefined> {
-  const [row] = await db.sql<{ n: unknown }[]>`select count(*) as n from users`;
+  const [row] = await db.direct<{ n: unknown }[]>`select count(*) as n from users`;
   if (toNumber(row?.n ?? 0) > 0) return undefined;
   const result = await seedDatabase(db, options);
   if (result.created) for (const line of formatCredentials(result)) log(line);
@@ -99,7 +99,7 @@ export function formatCredentials(result: SeedResult): string[] {
 }
 
 async function countUsers(db: Database, organizationId: string): Promise<number> {
-  const [row] = await db.sql<{ n: unknown }[]>`
+  const [row] = await db.direct<{ n: unknown }[]>`
     select count(*) as n from users where organization_id = ${organizationId}`;
   return toNumber(row?.n ?? 0);
 }
