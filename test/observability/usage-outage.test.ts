@@ -40,13 +40,20 @@ describe.skipIf(!dialects.includes("postgres"))("api_usage rows while Postgres i
     const logger = createMemoryLogger();
     const recorder = createUsageRecorder({ insert: createUsageRepository(proxied).insertMany, settings, logger });
     const { app } = buildTestApp({ deps: { db: database.db, observers: [recorder.observe] } });
+    let sent = 0;
     const send = async (count: number) => {
       const ids: string[] = [];
       for (let i = 0; i < count; i++) {
         const response = await app.handle(jsonRequest("GET", "/api/v1/me"));
         ids.push(response.headers.get("x-request-id") as string);
       }
-      await Bun.sleep(5);
+      sent += count;
+      // The recorder observes after the response (a later turn): on a busy machine, later than 5 ms.
+      const seen = () => {
+        const stats = recorder.stats();
+        return stats.buffered + stats.written + stats.dropped >= sent;
+      };
+      for (let waited = 0; waited < 2000 && !seen(); waited += 5) await Bun.sleep(5);
       return ids;
     };
     return { recorder, logger, send };
