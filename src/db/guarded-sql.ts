@@ -16,6 +16,8 @@ export interface QueryGuard {
 
 interface Pending {
   due: number;
+  /** Answers the pool had given when this query started. */
+  answeredBefore: number;
   query: { cancel(): unknown };
   reject: (error: unknown) => void;
   done: boolean;
@@ -23,8 +25,10 @@ interface Pending {
 
 /**
  * Bun's SQL with a deadline on every query and a circuit breaker in front, for the request path.
- * A query that runs out its deadline opens the circuit at once (a partition answers nothing, and
- * every request would wait as long); failures that come back quickly open it after a few in a row.
+ * A query that runs out its deadline while nothing else was answered opens the circuit at once (a
+ * partition answers nothing, and every request would wait as long); one that misses it while
+ * others are answered is a slow query and counts as one failure, as failures that come back
+ * quickly do (three in a row open it).
  * Every query run through `sql`, `sql.unsafe` or `sql.begin` (the whole transaction) is rejected
  * with DatabaseTimeoutError if it has no answer within `timeoutMs` (and cancelled), at once with
  * DatabaseUnavailableError while the breaker is open, and with the database layer's typed error
@@ -44,6 +48,8 @@ export function guardSql(
   const { timeoutMs, breaker } = options;
   const sweepMs = Math.max(5, Math.min(100, Math.round(timeoutMs / 15)));
   const waiting = new Set<Pending>();
+  /** Queries answered so far: a deadline missed while others are answered is one slow query. */
+  let answered = 0;
   /** What a transaction "cancels" at its deadline: Bun cannot cancel one; the caller is released. */
   const noCancel = { cancel() {} };
   let sweeper: ReturnType<typeof setInterval> | undefined;
@@ -60,8 +66,9 @@ export function guardSql(
       // A query stuck behind a dead connection must not hold a pool slot after we gave up.
       entry.query.cancel();
       entry.reject(new DatabaseTimeoutError(databaseUnavailableMessage));
-      // A transaction may rightly wait for another's row lock: it counts as one failure, not a trip.
-      if (entry.query === noCancel) breaker.failure();
+      // A partition answers nothing: trip. But when other queries were answered meanwhile, this is
+      // one slow query (or a transaction waiting for a row lock): one failure, not an outage.
+      if (entry.query === noCancel || answered !== entry.answeredBefore) breaker.failure();
       else breaker.trip();
     }
     if (waiting.size === 0) {
@@ -77,11 +84,18 @@ export function guardSql(
   ): Promise<T> => {
     if (!breaker.allow()) return Promise.reject(new DatabaseUnavailableError(databaseUnavailableMessage));
     return new Promise<T>((resolve, reject) => {
-      const entry: Pending = { due: performance.now() + timeoutMs, query, reject, done: false };
+      const entry: Pending = {
+        due: performance.now() + timeoutMs,
+        answeredBefore: answered,
+        query,
+        reject,
+        done: false,
+      };
       waiting.add(entry);
       sweeper ??= setInterval(sweep, sweepMs);
       start(
         (value) => {
+          answered++;
           if (entry.done) return;
           settle(entry);
           breaker.success();
@@ -93,7 +107,10 @@ export function guardSql(
           const typed = classifyDatabaseError(error);
           // Only "the database is not there" counts against it; a conflict is an answer.
           if (typed instanceof DatabaseUnavailableError) breaker.failure();
-          else breaker.success();
+          else {
+            answered++;
+            breaker.success();
+          }
           reject(typed ?? error);
         },
       );

@@ -83,6 +83,20 @@ describe.skipIf(!dialects.includes("postgres"))("the query deadline and the data
     expect(transitions.at(-1)).toBe("half-open→closed");
   });
 
+  test("one slow query past its deadline while others are answered is one failure, not an outage", async () => {
+    const slow = failureOf(db.sql`select pg_sleep(0.6)`);
+    const others = (async () => {
+      for (let i = 0; i < 10; i++) {
+        await db.sql`select 1`;
+        await Bun.sleep(40);
+      }
+    })();
+    expect(await slow).toBeInstanceOf(DatabaseTimeoutError);
+    await others;
+    expect(db.breaker?.state()).toBe("closed");
+    expect(transitions).toEqual([]);
+  });
+
   test("a transaction as a whole has the deadline", async () => {
     await db.sql`select 1`;
     const started = performance.now();
