@@ -164,7 +164,9 @@ function splitPhases(outcomes: Outcome[], marks: Record<Phase, number>): Record<
   const phases: Record<Phase, Outcome[]> = { baseline: [], redisDown: [], bothDown: [], recovering: [], recovered: [] };
   const order: Phase[] = ["recovered", "recovering", "bothDown", "redisDown", "baseline"];
   for (const outcome of outcomes) {
-    const phase = order.find((name) => outcome.sentAt >= marks[name]) ?? "baseline";
+    let phase = order.find((name) => outcome.sentAt >= marks[name]) ?? "baseline";
+    // A request still waiting out the Redis partition when Postgres is cut met both faults.
+    if (phase === "redisDown" && outcome.doneAt >= marks.bothDown) phase = "bothDown";
     phases[phase].push(outcome);
   }
   return phases;
