@@ -19,13 +19,12 @@ describe(`a login flood at the production argon2 cost from ${addresses} addresse
     });
   }, 60_000);
 
-  // The goal is p99 under 50 ms (a quiet machine; docs/reliability.md has the figures). The bound
-  // here is loose on purpose: this machine is shared, and on it, without the bound on hashing,
-  // /me saw a p99 of 100–250 ms and logins queued for a minute or more.
-  test("leaves /api/v1/me answering meanwhile: p99 well under the starved figures", () => {
+  // Issue 18's bound. Measured on a quiet machine: p99 2.6–3.2 ms over three floods (max 6.3 ms);
+  // without the bound on hashing /me saw 100–250 ms and logins queued for a minute or more.
+  test("leaves /api/v1/me answering meanwhile: p99 under 50 ms", () => {
     expect(flood.meMs.length).toBeGreaterThan(20);
     expect(flood.meStatuses).toEqual({ 200: flood.meMs.length });
-    expect(quantile(flood.meMs, 0.99)).toBeLessThan(150);
+    expect(quantile(flood.meMs, 0.99)).toBeLessThan(50);
   });
 
   test("answers every login: 401 once hashed, 503 with Retry-After when the hashing queue is full or its wait ran out", () => {
