@@ -48,17 +48,7 @@ export async function runDatabaseFaultScenario(
   fault: DatabaseFault,
   options: { faultMs?: number; burst?: number } = {},
 ): Promise<DatabaseFaultResult> {
-  const database = await createTestDatabase("postgres");
-  const org = await seedOrganization(database.db, "Database Faults Co");
-  const target = new URL(database.url);
-  const proxy = await startFaultProxy(target.hostname, Number(target.port || 5432));
-  const viaProxy = new URL(database.url);
-  viaProxy.port = String(proxy.port);
-  const server = await spawnServer({
-    ...productionEnv,
-    DATABASE_URL: viaProxy.toString(),
-    USAGE_TRACKING: "false",
-    LOG_FORMAT: "none",
+  const { org, proxy, server, dispose } = await serverBehindDatabaseProxy("Database Faults Co", {
     SHUTDOWN_DELAY_MS: "0",
   });
   const breakLink = () => (fault === "blackhole" ? proxy.blackhole() : proxy.acceptThenClose());
@@ -113,9 +103,7 @@ export async function runDatabaseFaultScenario(
         .filter((line) => line.includes("circuit breaker")),
     };
   } finally {
-    await server.dispose();
-    await proxy.close();
-    await database.drop();
+    await dispose();
   }
 }
 
@@ -128,17 +116,7 @@ export async function runSlowLinkScenario(options: {
   requestTimeoutS: number;
   requests: number;
 }): Promise<Answer[]> {
-  const database = await createTestDatabase("postgres");
-  const org = await seedOrganization(database.db, "Slow Link Co");
-  const target = new URL(database.url);
-  const proxy = await startFaultProxy(target.hostname, Number(target.port || 5432));
-  const viaProxy = new URL(database.url);
-  viaProxy.port = String(proxy.port);
-  const server = await spawnServer({
-    ...productionEnv,
-    DATABASE_URL: viaProxy.toString(),
-    USAGE_TRACKING: "false",
-    LOG_FORMAT: "none",
+  const { org, proxy, server, dispose } = await serverBehindDatabaseProxy("Slow Link Co", {
     REQUEST_TIMEOUT_S: String(options.requestTimeoutS),
   });
   try {
@@ -149,10 +127,7 @@ export async function runSlowLinkScenario(options: {
       askLogin(server, org.admin.email, org.admin.password),
     ]);
   } finally {
-    await server.dispose();
-    proxy.heal();
-    await proxy.close();
-    await database.drop();
+    await dispose();
   }
 }
 
@@ -227,4 +202,28 @@ export function leaks(body: string): string | undefined {
   ];
   const found = patterns.find((p) => p.test(body));
   return found && `${found} in ${body.slice(0, 200)}`;
+}
+
+/** A seeded organization and a production server whose Postgres link runs through a fault proxy. */
+async function serverBehindDatabaseProxy(organization: string, env: Record<string, string>) {
+  const database = await createTestDatabase("postgres");
+  const org = await seedOrganization(database.db, organization);
+  const target = new URL(database.url);
+  const proxy = await startFaultProxy(target.hostname, Number(target.port || 5432));
+  const viaProxy = new URL(database.url);
+  viaProxy.port = String(proxy.port);
+  const server = await spawnServer({
+    ...productionEnv,
+    DATABASE_URL: viaProxy.toString(),
+    USAGE_TRACKING: "false",
+    LOG_FORMAT: "none",
+    ...env,
+  });
+  const dispose = async () => {
+    await server.dispose();
+    proxy.heal();
+    await proxy.close();
+    await database.drop();
+  };
+  return { org, proxy, server, dispose };
 }
