@@ -1,3 +1,4 @@
+import { expect } from "bun:test";
 import { Elysia } from "elysia";
 import Redis from "ioredis";
 import type { Config } from "../../src/config";
@@ -130,4 +131,19 @@ async function redisAnswers(): Promise<boolean> {
   } finally {
     probe.disconnect();
   }
+}
+
+/**
+ * `limit` answers passed and the rest were refused, with one shared count behind them: every
+ * remaining value from limit − 1 down to 0 was handed out exactly once, whichever process answered.
+ */
+export function expectOneSharedCount(responses: Response[], limit: number): void {
+  const statuses = responses.map((r) => r.status);
+  expect(statuses.filter((s) => s === 401)).toHaveLength(limit);
+  expect(statuses.filter((s) => s === 429)).toHaveLength(responses.length - limit);
+  const remaining = responses
+    .filter((r) => r.status === 401)
+    .map((r) => Number(r.headers.get("x-ratelimit-remaining")))
+    .sort((a, b) => a - b);
+  expect(remaining).toEqual(Array.from({ length: limit }, (_, i) => i));
 }
