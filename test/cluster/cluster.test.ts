@@ -122,8 +122,21 @@ describe("npm run start:cluster", () => {
     const primary = cluster.primary.pid;
     const [victim, survivor] = workerPids(primary) as [number, number];
     process.kill(victim, "SIGKILL");
-
-    expect(await healthStatus(cluster.base)).toBe(200);
+    // SIGKILL is delivered and the process torn down asynchronously: until its last thread has
+    // exited the kernel still puts new connections in the dying worker's SO_REUSEPORT accept queue,
+    // and they are reset (about 1 probe in 3 failed when it was asked at once; waiting only for the
+    // zombie state, 1 in 10, since a multithreaded leader turns Z before its sockets close). Once
+    // the primary has reaped it and says so, every new connection reaches the survivor.
+    await until("the primary to reap the killed worker", () =>
+      cluster?.stderr().includes(`"msg":"worker exited; starting another","slot":`) &&
+      cluster.stderr().includes(`"pid":${victim},`) &&
+      !existsSync(`/proc/${victim}`)
+        ? true
+        : undefined,
+    );
+    const statuses = [];
+    for (let i = 0; i < 10; i++) statuses.push(await healthStatus(cluster.base));
+    expect(statuses).toEqual(Array.from({ length: 10 }, () => 200));
     const replacement = await until("a new worker", () => {
       const pids = workerPids(primary);
       return pids.length === 2 && !pids.includes(victim) ? pids.find((pid) => pid !== survivor) : undefined;

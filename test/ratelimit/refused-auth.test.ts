@@ -56,3 +56,35 @@ describe("a signed-in caller's invalid requests are counted against that caller"
     expect(other.headers.get("x-ratelimit-remaining")).toBe("1");
   });
 });
+
+describe("requests a route refuses are counted and carry the headers", () => {
+  const config = testConfig({ ...cheapHashEnv, RATE_LIMIT_MAX: "1000" });
+  const limiter = createRateLimiter({ config, logger: createMemoryLogger() });
+  const { app } = buildTestApp({ deps: { config, limiter, db: database.db } });
+  const remaining = (response: Response) => response.headers.get("x-ratelimit-remaining");
+  const post = (path: string, body: string, headers: Record<string, string>) =>
+    app.handle(
+      new Request(`http://localhost${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body,
+      }),
+    );
+
+  test("403 and both kinds of 422 are counted against the caller", async () => {
+    const org = await seedOrganization(database.db, "Counted Refusals Org");
+    const viewer = bearer((await login(app, org.viewer)).accessToken);
+    const user = bearer((await login(app, org.user)).accessToken);
+    const meAs = (headers: Record<string, string>) =>
+      app.handle(new Request("http://localhost/api/v1/me", { headers }));
+    const start = Number(remaining(await meAs(user)));
+    const refused = [
+      await post("/api/v1/prospects", "{}", viewer),
+      await post("/api/v1/prospects", '{"email":"not an email"}', user),
+      await post("/api/v1/prospects", "[]", user),
+    ];
+    expect(refused.map((r) => r.status)).toEqual([403, 422, 422]);
+    for (const response of refused) expect(response.headers.has("x-ratelimit-limit")).toBe(true);
+    expect(Number(remaining(await meAs(user)))).toBe(start - 3);
+  });
+});

@@ -38,13 +38,15 @@ const minimumRole: Record<string, Minimum> = {
   "POST /api/v1/ai/draft-email": "user",
 };
 
-const roleOf: Record<Exclude<Caller, "anonymous">, "viewer" | "user" | "admin"> = {
+const roleOf: Record<Exclude<Caller, "anonymous" | "orphanedAdminKey">, "viewer" | "user" | "admin"> = {
   viewer: "viewer",
   user: "user",
   admin: "admin",
   viewerKey: "viewer",
   userKey: "user",
   adminKey: "admin",
+  // The lower of the key's role (admin) and its creator's current one (viewer).
+  demotedAdminKey: "viewer",
   otherOrgAdmin: "admin",
 };
 
@@ -53,7 +55,8 @@ function expectedStatus(key: string, caller: Caller): number {
   const minimum = minimumRole[key] as Minimum;
   const success = routeRequests[key]?.status ?? 200;
   if (minimum === "anyone") return success;
-  if (caller === "anonymous") return 401;
+  // No credentials, or a key whose creator is gone: the key has no authority left.
+  if (caller === "anonymous" || caller === "orphanedAdminKey") return 401;
   if (!roleAtLeast(roleOf[caller], minimum)) return 403;
   // Another organization's resource is a 404, exactly like one that does not exist.
   if (caller === "otherOrgAdmin" && namesOrgAResource(key)) return 404;
@@ -105,6 +108,11 @@ describe.each(dialects)("authorization matrix on %s", (dialect) => {
     expect({ status: response.status, body }).toMatchObject({ status });
     if (status >= 400) expectErrorBody(body, status);
     else expect(body.success).toBe(true);
-    if (status === 401) expect(response.headers.get("www-authenticate")).toBe('Bearer realm="api"');
+    if (status === 401 && caller === "anonymous") {
+      expect(response.headers.get("www-authenticate")).toBe('Bearer realm="api"');
+    }
+    if (status === 401 && caller === "orphanedAdminKey") {
+      expect(response.headers.get("www-authenticate")).toStartWith('Bearer error="invalid_token"');
+    }
   });
 });

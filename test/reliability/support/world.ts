@@ -15,7 +15,17 @@ import {
 } from "../../helpers/fixtures";
 import type { Hints } from "./arbitraries";
 
-export type Caller = "anonymous" | "viewer" | "user" | "admin" | "viewerKey" | "userKey" | "adminKey" | "otherOrgAdmin";
+export type Caller =
+  | "anonymous"
+  | "viewer"
+  | "user"
+  | "admin"
+  | "viewerKey"
+  | "userKey"
+  | "adminKey"
+  | "demotedAdminKey"
+  | "orphanedAdminKey"
+  | "otherOrgAdmin";
 
 export const callers: Caller[] = [
   "anonymous",
@@ -25,6 +35,10 @@ export const callers: Caller[] = [
   "viewerKey",
   "userKey",
   "adminKey",
+  // An admin-role key whose creator was then demoted to viewer: it acts as a viewer.
+  "demotedAdminKey",
+  // An admin-role key whose creator was then deleted: it is refused (401) everywhere.
+  "orphanedAdminKey",
   "otherOrgAdmin",
 ];
 
@@ -87,6 +101,25 @@ export async function buildWorld(dialect: Dialect, env: Record<string, string> =
   const key = async (role: string) =>
     (await data(call("POST", "/api/v1/api-keys", asAdmin, { name: role, role }), 201)).key as string;
   const keys = { viewer: await key("viewer"), user: await key("user"), admin: await key("admin") };
+  /** An admin key of a second admin, whose account is then changed by the first admin. */
+  const adminKeyOfChangedAdmin = async (name: string, change: (id: string) => Promise<Response>) => {
+    const email = `${name}@org-a.example.com`;
+    const creator = await data(
+      call("POST", "/api/v1/users", asAdmin, { email, password: testPassword, role: "admin" }),
+      201,
+    );
+    const token = bearer((await login(app, { email, password: testPassword })).accessToken);
+    const made = await data(call("POST", "/api/v1/api-keys", token, { name, role: "admin" }), 201);
+    const changed = await change(creator.id as string);
+    if (changed.status !== 200) throw new Error(`set-up failed: ${changed.status} ${await changed.text()}`);
+    return made.key as string;
+  };
+  const demotedKey = await adminKeyOfChangedAdmin("demoted-admin", (id) =>
+    call("PATCH", `/api/v1/users/${id}`, asAdmin, { role: "viewer" }),
+  );
+  const orphanedKey = await adminKeyOfChangedAdmin("deleted-admin", (id) =>
+    call("DELETE", `/api/v1/users/${id}`, asAdmin),
+  );
 
   const unique = () => Bun.randomUUIDv7().slice(-12);
   const fresh: World["fresh"] = {
@@ -150,6 +183,8 @@ export async function buildWorld(dialect: Dialect, env: Record<string, string> =
       viewerKey: { authorization: `ApiKey ${keys.viewer}` },
       userKey: { authorization: `ApiKey ${keys.user}` },
       adminKey: { authorization: `ApiKey ${keys.admin}` },
+      demotedAdminKey: { authorization: `ApiKey ${demotedKey}` },
+      orphanedAdminKey: { authorization: `ApiKey ${orphanedKey}` },
       otherOrgAdmin: bearer(otherAdmin.accessToken),
     },
     resources,
