@@ -16,7 +16,7 @@ import type { PasswordWork } from "./modules/auth/hash-workers";
 import type { RevocationBus } from "./modules/auth/revocation-bus";
 import { docsRoutes } from "./modules/docs";
 import { healthRoutes, type Lifecycle, type ReadinessCheck } from "./modules/health";
-import { type ResponseObserver, responseObservers } from "./observability/access-log";
+import { createResponseDispatch, type ResponseObserver } from "./observability/access-log";
 import type { Logger } from "./observability/logger";
 import type { Metrics } from "./observability/metrics";
 import { metricsRoute } from "./observability/metrics-route";
@@ -67,6 +67,7 @@ export function createApp(deps: AppDeps) {
     config,
     logger: deps.logger,
     observers: deps.observers ?? [],
+    dispatch: createResponseDispatch(deps.observers ?? []),
     windows: rateLimitWindows(config),
     routeOf: createRouteMatcher(() => app.routes),
     onShed: metrics && (() => metrics.requestsShed.inc()),
@@ -91,7 +92,6 @@ export function createApp(deps: AppDeps) {
         countUnlimited: (request, headers) => countUnlimited(request, headers, "general"),
       }),
     )
-    .use(responseObservers(deps.observers ?? []))
     .use(healthRoutes(deps.readiness ?? {}, deps.lifecycle))
     .use(metricsRoute(deps.metrics, config.metricsToken))
     .use(docsRoutes(config))

@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import type { Config } from "../config";
-import type { ResponseObserver } from "../observability/access-log";
+import type { ResponseDispatch, ResponseObserver } from "../observability/access-log";
 import type { Logger } from "../observability/logger";
 import { pathUnder } from "./cache-headers";
 import { pathOf } from "./host-header";
@@ -18,6 +18,8 @@ export interface InFlightOptions {
   windows: RateLimitWindows;
   /** The route template of a path, for the log line and the observers of a timed-out request. */
   routeOf: (method: string, path: string) => string | undefined;
+  /** Told of every response the app gives (the response observers run from it). */
+  dispatch?: ResponseDispatch;
   onShed?: () => void;
   onTimeout?: (route: string) => void;
   /** How often deadlines are checked; by default a twentieth of REQUEST_TIMEOUT_S, 50 ms to 1 s. */
@@ -57,7 +59,7 @@ const timeoutRetryAfterSeconds = 5;
  * /health, /health/ready and /metrics are never shed.
  */
 export function createInFlight(options: InFlightOptions): InFlight {
-  const { config, logger, observers } = options;
+  const { config, logger, observers, dispatch } = options;
   const timeoutMs = config.requestTimeoutSeconds * 1000;
   const sweepMs = options.sweepMs ?? Math.min(1000, Math.max(50, timeoutMs / 20));
   const unavailable = createUnavailableResponder(config);
@@ -138,7 +140,10 @@ export function createInFlight(options: InFlightOptions): InFlight {
       const startedAt = performance.now();
       const result = handle(request);
       // Answered synchronously: nothing is in flight.
-      if (!(result instanceof Promise)) return result;
+      if (!(result instanceof Promise)) {
+        dispatch?.answered(request, result, startedAt);
+        return result;
+      }
       running++;
       return new Promise((resolve, reject) => {
         const entry: Pending = { request, startedAt, answer: resolve, prev: undefined, next: undefined, listed: true };
@@ -147,7 +152,9 @@ export function createInFlight(options: InFlightOptions): InFlight {
         result.then(
           (response) => {
             running--;
-            if (unlink(entry)) resolve(response);
+            if (!unlink(entry)) return;
+            resolve(response);
+            dispatch?.answered(request, response, startedAt);
           },
           (error) => {
             running--;

@@ -4,12 +4,14 @@ import { cachePolicy, pathUnder } from "./cache-headers";
 import { appendVary, byteLengthAtLeast, compressSync, negotiateEncoding } from "./compression";
 import { ifNoneMatchHits, weakEtag } from "./etag";
 import { requestState } from "./request-state";
+import { securityHeaders } from "./security-headers";
 
-type HeaderBag = Record<string, string | number>;
+type HeaderBag = Record<string, string | number | undefined>;
 
 interface FinishContext {
   request: Request;
   path: string;
+  route: string;
   set: { headers: HeaderBag; status?: number | keyof typeof StatusMap };
   responseValue: unknown;
 }
@@ -34,8 +36,8 @@ export function responseFinisher(config: Config) {
       // and a headers object on every request of every route.
       .mapResponse(
         { as: "global" },
-        ({ request, path, set, responseValue }) =>
-          finish({ request, path, set, responseValue }, options) as Response | undefined,
+        ({ request, path, route, set, responseValue }) =>
+          finish({ request, path, route, set, responseValue }, options) as Response | undefined,
       )
   );
 }
@@ -46,9 +48,12 @@ export function responseFinisher(config: Config) {
  * 3 µs request, measured).
  */
 function finish(
-  { request, path, set, responseValue }: FinishContext,
+  { request, path, route, set, responseValue }: FinishContext,
   options: { compress: boolean; minBytes: number },
 ): string | Uint8Array | Response | undefined {
+  const state = requestState(request);
+  // The response observers (src/observability/access-log.ts) read the matched template from here.
+  if (state && route) state.route ??= route;
   let value = responseValue;
   let status = statusCode(set.status);
   if (value instanceof Response) {
@@ -65,6 +70,8 @@ function finish(
   if (status === 204 || status === 304) return undefined;
 
   const isText = typeof value === "string";
+  // Sent as it is when returned below: the access log's size (a serialized body overwrites it).
+  if (isText && state) state.bytes = Buffer.byteLength(value as string);
   if (!isText && !isPlainJson(value)) return undefined;
 
   const method = request.method;
@@ -88,15 +95,36 @@ function finish(
   }
   headers["content-type"] ??= isText ? "text/plain; charset=utf-8" : "application/json; charset=utf-8";
   set.status = status;
-  const state = requestState(request);
   if (compressible && encoding) {
     headers["content-encoding"] = encoding;
     const compressed = compressSync(body, encoding);
     if (state) state.bytes = compressed.byteLength;
-    return compressed;
+    return respond(compressed, status, set);
   }
   if (state) state.bytes = Buffer.byteLength(body);
-  return body;
+  return respond(body, status, set);
+}
+
+// Every response starts with the security headers (request-context.ts puts them in set.headers):
+// copying them from one Headers costs a fraction of parsing seven more properties of an object.
+const securityTemplate = new Headers(securityHeaders);
+
+/**
+ * The Response, with set.headers moved into it: Elysia passes a Response through untouched when
+ * set.headers is empty and set.status is 200, and otherwise copies it once more to merge them.
+ * ~1.3 µs less than Elysia building it from a 16-property object (micro).
+ */
+function respond(payload: string | Uint8Array, status: number, set: FinishContext["set"]): Response {
+  const headers = new Headers(securityTemplate);
+  const bag = set.headers;
+  for (const name in bag) {
+    const value = bag[name];
+    // A route may replace a security header; one left as it is is already there.
+    if (securityHeaders[name] !== value && value !== undefined) headers.set(name, String(value));
+  }
+  set.headers = {};
+  set.status = 200;
+  return new Response(payload, { status, headers });
 }
 
 function applyCachePolicy(headers: HeaderBag, method: string, path: string, status: number): void {

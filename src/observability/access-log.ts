@@ -1,5 +1,5 @@
-import { Elysia } from "elysia";
 import type { LogFormat } from "../config";
+import { pathOf } from "../http/host-header";
 import { type RequestState, requestState } from "../http/request-state";
 import { traceOf } from "../http/trace";
 import type { LineWriter } from "./line-writer";
@@ -19,40 +19,63 @@ export interface AccessRecord {
 export type ResponseObserver = (record: AccessRecord) => void;
 
 /**
- * After each response, hands one record to every observer. Nothing here runs before the client has
- * its bytes, and the observers only buffer.
+ * Hands one record per answered request to every observer, after the response is sent: the
+ * requests answered in one turn of the event loop are kept in three arrays and observed in one
+ * `setImmediate`. Elysia's own afterResponse hook costs a `setImmediate`, an async closure and the
+ * whole request context kept alive per request. Called by the in-flight guard (src/http/in-flight.ts),
+ * which sees every response the app gives, whichever hook produced it.
  */
-export function responseObservers(observers: ResponseObserver[]) {
-  return new Elysia({ name: "response-observers" }).onAfterResponse(
-    { as: "global" },
-    ({ request, set, path, route, responseValue }) => {
+export function createResponseDispatch(observers: readonly ResponseObserver[]) {
+  let requests: Request[] = [];
+  let responses: Response[] = [];
+  let durations: number[] = [];
+  let scheduled = false;
+
+  const flush = () => {
+    scheduled = false;
+    const batch = { requests, responses, durations };
+    requests = [];
+    responses = [];
+    durations = [];
+    for (let i = 0; i < batch.requests.length; i++) {
+      const request = batch.requests[i] as Request;
+      const response = batch.responses[i] as Response;
       const state = requestState(request);
       // A timed-out request was recorded as the 503 its client got (src/http/in-flight.ts).
-      if (!state || state.timedOut || observers.length === 0) return;
-      if (route) state.route ??= route;
-      const response = responseValue instanceof Response ? responseValue : undefined;
+      if (!state || state.timedOut) continue;
       const record: AccessRecord = {
         request,
         state,
-        path,
+        path: pathOf(request.url),
         route: state.route,
-        status: response?.status ?? (typeof set.status === "number" ? set.status : 200),
-        bytes: state.bytes ?? bodySize(responseValue),
-        durationMs: performance.now() - state.startedAt,
+        status: response.status,
+        bytes: state.bytes ?? contentLength(response),
+        durationMs: batch.durations[i] as number,
       };
       for (const observe of observers) observe(record);
+    }
+  };
+
+  return {
+    /** The request was answered with `response` just now. */
+    answered(request: Request, response: unknown, startedAt: number): void {
+      if (observers.length === 0 || !(response instanceof Response)) return;
+      requests.push(request);
+      responses.push(response);
+      durations.push(performance.now() - (requestState(request)?.startedAt ?? startedAt));
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
     },
-  );
+  };
 }
 
-function bodySize(value: unknown): number | undefined {
-  if (value instanceof Response) {
-    const length = value.headers.get("content-length");
-    return length === null ? undefined : Number(length);
-  }
-  if (typeof value === "string") return Buffer.byteLength(value);
-  if (value !== undefined && value !== null && typeof value === "object") return undefined;
-  return undefined;
+export type ResponseDispatch = ReturnType<typeof createResponseDispatch>;
+
+function contentLength(response: Response): number | undefined {
+  const length = response.headers.get("content-length");
+  return length === null ? undefined : Number(length);
 }
 
 /** Access log in the seed's formats: `combined` (production), `dev` (development), or `json`. */

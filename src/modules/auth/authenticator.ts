@@ -101,6 +101,33 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
       return fromAccessToken(credential);
     },
 
+    /**
+     * The principal of a token or key seen before and still cached, without a Promise: the common
+     * case of every request. undefined means "ask authenticate()", which also words every refusal.
+     */
+    cached(authorization: string | null): Principal | undefined {
+      if (authorization === null) return undefined;
+      const space = authorization.indexOf(" ");
+      if (space !== 6 && space !== 7) return undefined;
+      const scheme = authorization.slice(0, space).toLowerCase();
+      const credential = authorization.slice(space + 1);
+      // Padding around the credential (which authenticate() trims): leave such a header to it.
+      if (
+        credential.length === 0 ||
+        credential.charCodeAt(0) <= 32 ||
+        credential.charCodeAt(credential.length - 1) <= 32
+      ) {
+        return undefined;
+      }
+      if (looksLikeApiKey(credential)) {
+        if (scheme !== "bearer" && scheme !== "apikey") return undefined;
+        const principal = byKeyHash.get(hashApiKey(credential));
+        if (principal) deps.recordKeyUse?.(principal.apiKeyId as string);
+        return principal;
+      }
+      return scheme === "bearer" ? byToken.get(credential) : undefined;
+    },
+
     forgetSessions(sessionIds: readonly string[]): void {
       evictions++;
       const ids = new Set(sessionIds);
