@@ -46,25 +46,44 @@ export type LimitCounter = ReturnType<typeof createLimitCounter>;
  * with 401/403 are counted and carry the headers too: bad tokens cannot be tried unlimited.
  */
 export function createLimitCounter(limiter: RateLimiter | undefined, config: Config, options: RateLimitPluginOptions) {
-  const windows = rateLimitWindows(config);
+  const policyHeader = createPolicyHeaderCache(rateLimitWindows(config));
   return async (request: Request, headers: Record<string, unknown>, policy: PolicyName): Promise<void> => {
     const state = requestState(request);
     if (!state || !limiter) return;
     const counted = state.rateLimits;
-    const wanted: PolicyName[] = counted || policy === "general" ? [policy] : ["general", policy];
-    const pending = wanted.filter((name) => !counted?.some((entry) => entry.name === name));
-    if (pending.length === 0) return;
+    if (counted && isCounted(counted, policy)) return;
+    // The first hook counts general and its own policy together; a later one only its own.
+    const pending = counted ? alone[policy] : withGeneral[policy];
     state.rateLimits = counted ?? [];
 
     const decision = await limiter.consume(rateLimitKey(state), pending);
-    state.rateLimits = [...state.rateLimits, ...decision.policies];
-    Object.assign(headers, rateLimitHeaders(state.rateLimits, windows));
+    const before = state.rateLimits;
+    const all = before.length === 0 ? decision.policies : [...before, ...decision.policies];
+    state.rateLimits = all;
+    const top = all === decision.policies ? decision.tightest : (tightest(all) as PolicyState);
+    writeRateLimitHeaders(headers, all, top, policyHeader(all));
     if (!decision.allowed) {
       options.onRefused?.(decision.tightest.name);
       const wait = decision.tightest.retryAfter ?? 1;
       throw httpError(429, tooManyRequests, { headers: { "retry-after": String(wait) } });
     }
   };
+}
+
+/** The policies a hook counts, made once: a policy by itself, or general and the policy. */
+const alone = policyLists((name) => [name]);
+const withGeneral = policyLists((name) => (name === "general" ? [name] : ["general", name]));
+
+function policyLists(list: (name: PolicyName) => PolicyName[]): Record<PolicyName, readonly PolicyName[]> {
+  return Object.fromEntries(policyNames.map((name) => [name, Object.freeze(list(name))])) as Record<
+    PolicyName,
+    readonly PolicyName[]
+  >;
+}
+
+function isCounted(counted: readonly PolicyState[], policy: PolicyName): boolean {
+  for (const entry of counted) if (entry.name === policy) return true;
+  return false;
 }
 
 /** Each policy's window in whole seconds, as `w` advertises it. */
@@ -81,11 +100,59 @@ export function rateLimitWindows(config: Pick<Config, "rateLimits">): RateLimitW
 export function rateLimitHeaders(policies: readonly PolicyState[], windows: RateLimitWindows): Record<string, string> {
   const top = tightest(policies);
   if (!top) return {};
-  return {
-    "x-ratelimit-limit": String(top.limit),
-    "x-ratelimit-remaining": String(top.remaining),
-    "x-ratelimit-reset": String(top.resetAt),
-    "ratelimit-policy": policies.map((p) => `"${p.name}";q=${p.limit};w=${windows[p.name]}`).join(", "),
-    ratelimit: policies.map((p) => `"${p.name}";r=${p.remaining};t=${p.resetIn}`).join(", "),
+  const headers: Record<string, string> = {};
+  writeRateLimitHeaders(headers, policies, top, policyHeaderOf(policies, windows));
+  return headers;
+}
+
+/** rateLimitHeaders' fields set on `headers`, in the same order, with RateLimit-Policy's value given. */
+export function writeRateLimitHeaders(
+  headers: Record<string, unknown>,
+  policies: readonly PolicyState[],
+  top: PolicyState,
+  policyHeader: string,
+): void {
+  headers["x-ratelimit-limit"] = String(top.limit);
+  headers["x-ratelimit-remaining"] = String(top.remaining);
+  headers["x-ratelimit-reset"] = String(top.resetAt);
+  headers["ratelimit-policy"] = policyHeader;
+  let ratelimit = "";
+  for (let i = 0; i < policies.length; i++) {
+    const p = policies[i] as PolicyState;
+    ratelimit += `${i === 0 ? "" : ", "}"${p.name}";r=${p.remaining};t=${p.resetIn}`;
+  }
+  headers.ratelimit = ratelimit;
+}
+
+/** RateLimit-Policy: each policy's quota and window. */
+export function policyHeaderOf(policies: readonly PolicyState[], windows: RateLimitWindows): string {
+  return policies.map((p) => `"${p.name}";q=${p.limit};w=${windows[p.name]}`).join(", ");
+}
+
+/**
+ * policyHeaderOf for one set of windows, kept per policy and per pair of policies: the value
+ * changes only with the policies that applied and their limits, not from request to request.
+ */
+export function createPolicyHeaderCache(windows: RateLimitWindows) {
+  interface Kept {
+    limits: [number, number];
+    text: string;
+  }
+  const kept = new Map<PolicyName, Map<PolicyName | undefined, Kept>>();
+  return (policies: readonly PolicyState[]): string => {
+    if (policies.length === 0 || policies.length > 2) return policyHeaderOf(policies, windows);
+    const first = policies[0] as PolicyState;
+    const second = policies[1];
+    let byFirst = kept.get(first.name);
+    if (!byFirst) {
+      byFirst = new Map();
+      kept.set(first.name, byFirst);
+    }
+    const found = byFirst.get(second?.name);
+    const secondLimit = second ? second.limit : 0;
+    if (found && found.limits[0] === first.limit && found.limits[1] === secondLimit) return found.text;
+    const text = policyHeaderOf(policies, windows);
+    byFirst.set(second?.name, { limits: [first.limit, secondLimit], text });
+    return text;
   };
 }

@@ -22,15 +22,26 @@ export interface RateDecision {
 }
 
 export function policyState(policy: Policy, state: CounterState, allowed: boolean, now: number): PolicyState {
-  const resetIn = Math.max(0, Math.ceil((state.resetAtMs - now) / 1000));
+  return policyStateOf(policy, state.count, state.resetAtMs, allowed, now);
+}
+
+/** policyState from the count and the window's end themselves (no CounterState to build first). */
+export function policyStateOf(
+  policy: Policy,
+  count: number,
+  resetAtMs: number,
+  allowed: boolean,
+  now: number,
+): PolicyState {
+  const resetIn = Math.max(0, Math.ceil((resetAtMs - now) / 1000));
   const entry: PolicyState = {
     name: policy.name,
     limit: policy.max,
-    remaining: Math.max(0, policy.max - state.count),
-    resetAt: Math.ceil(state.resetAtMs / 1000),
+    remaining: Math.max(0, policy.max - count),
+    resetAt: Math.ceil(resetAtMs / 1000),
     resetIn,
   };
-  if (!allowed && state.count >= policy.max) entry.retryAfter = Math.max(1, resetIn);
+  if (!allowed && count >= policy.max) entry.retryAfter = Math.max(1, resetIn);
   return entry;
 }
 

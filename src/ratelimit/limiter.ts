@@ -3,12 +3,13 @@ import type { Logger } from "../observability/logger";
 import type { RedisConnection } from "../redis/client";
 import { createReplyDeadline } from "../redis/deadline";
 import { createBlockedKeys } from "./blocked-keys";
-import { decision, policyState, type RateDecision } from "./decision";
-import { createLeases, type Leased } from "./leases";
+import { decision, type PolicyState, policyState, policyStateOf, type RateDecision } from "./decision";
+import { createLeases, type Leased, type Leases } from "./leases";
 import { createMemoryStore } from "./memory-store";
 import { type Policy, type PolicyName, policiesFrom } from "./policies";
 import { createRedisStore } from "./redis-store";
 import type { Counter, CounterState, StoreOutcome } from "./store";
+import { createStoreKeys } from "./store-keys";
 
 export type { PolicyState, RateDecision } from "./decision";
 
@@ -57,6 +58,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const deadline = createReplyDeadline(options.redisTimeoutMs ?? options.config.rateLimitRedisTimeoutMs ?? 50);
   const shared = redis ? createRedisStore(redis, deadline) : undefined;
   const leases = shared && options.config.rateLimitLeasing !== false ? createLeases() : undefined;
+  const storeKeys = createStoreKeys(prefix);
   let state: StoreState = redis ? "redis" : "memory";
   let probe: ReturnType<typeof setInterval> | undefined;
   let closed = false;
@@ -114,89 +116,133 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     }
   };
 
+  /**
+   * The common case without an array, Set, closure or store key built: one policy or two, no key
+   * blocked, every key admitted from its lease. undefined when that is not so and nothing was done
+   * yet (a key blocked); otherwise whatever `counted` decides with what was taken.
+   */
+  const consumeLeased = (
+    leases: Leases,
+    key: string,
+    first: Policy,
+    second: Policy | undefined,
+  ): RateDecision | Promise<RateDecision> | undefined => {
+    const firstKey = storeKeys.of(key, first.name);
+    const secondKey = second ? storeKeys.of(key, second.name) : undefined;
+    if (blocked.blockedUntil(firstKey) !== undefined) return undefined;
+    if (secondKey !== undefined && blocked.blockedUntil(secondKey) !== undefined) return undefined;
+    const now = Date.now();
+    const firstTaken = leases.take(firstKey, now);
+    if (!second || secondKey === undefined) {
+      if (firstTaken) return decision(true, [leasedState(first, firstTaken, now)]);
+      return counted([first], [firstKey], [firstTaken], now);
+    }
+    const secondTaken = leases.take(secondKey, now);
+    if (firstTaken && secondTaken) {
+      return decision(true, [leasedState(first, firstTaken, now), leasedState(second, secondTaken, now)]);
+    }
+    return counted([first, second], [firstKey, secondKey], [firstTaken, secondTaken], now);
+  };
+
+  /** Any number of policies, any state: the blocked keys, then leases, then the store. */
+  const consumeAny = async (key: string, names: readonly PolicyName[]): Promise<RateDecision> => {
+    const applied: Policy[] = [...new Set(names)].map((name) => policies[name]);
+    const keys = applied.map((p) => storeKeys.of(key, p.name));
+    const now = Date.now();
+    const exhausted = exhaustion(applied, keys, now);
+    if (exhausted.length > 0) return decision(false, exhausted);
+    // Busy keys: admitted from this instance's lease while it lasts.
+    const taken: Array<Leased | undefined> = leases ? keys.map((k) => leases.take(k, now)) : [];
+    if (leases && taken.every(Boolean)) return allLeased(applied, taken, now);
+    return counted(applied, keys, taken, now);
+  };
+
+  // Exhausted keys are refused from memory until their window ends: no Redis call.
+  const exhaustion = (applied: readonly Policy[], keys: readonly string[], time: number) =>
+    keys.flatMap((k, i) => {
+      const until = blocked.blockedUntil(k);
+      if (until === undefined) return [];
+      const p = applied[i] as Policy;
+      return [policyState(p, { count: p.max, resetAtMs: until }, false, time)];
+    });
+  const allLeased = (applied: readonly Policy[], taken: Array<Leased | undefined>, time: number) =>
+    decision(
+      true,
+      applied.map((p, i) => leasedState(p, taken[i] as Leased, time)),
+    );
+
+  /** The rest of a request whose keys were not all leased: wait for a slice on its way, or ask the store. */
+  const counted = async (
+    applied: readonly Policy[],
+    keys: readonly string[],
+    taken: Array<Leased | undefined>,
+    now: number,
+  ): Promise<RateDecision> => {
+    // A slice on its way: wait for it rather than count this request in Redis by itself.
+    const slices = leases ? keys.flatMap((k, i) => (taken[i] ? [] : (leases.sliceOnItsWay(k) ?? []))) : [];
+    if (leases && slices.length > 0) {
+      await Promise.all(slices);
+      const time = Date.now();
+      const blockedNow = exhaustion(applied, keys, time);
+      if (blockedNow.length > 0) {
+        taken.forEach((t, i) => {
+          if (t) leases.putBack(keys[i] as string, t);
+        });
+        return decision(false, blockedNow);
+      }
+      keys.forEach((k, i) => {
+        taken[i] ??= leases.take(k, time, false);
+      });
+      if (taken.every(Boolean)) return allLeased(applied, taken, now);
+    }
+
+    const asked: number[] = [];
+    const counters: Counter[] = [];
+    applied.forEach((p, i) => {
+      if (taken[i]) return;
+      const k = keys[i] as string;
+      asked.push(i);
+      counters.push({ key: k, max: p.max, windowMs: p.windowMs, extra: leases?.want(k, now) });
+    });
+    const [outcome, fromRedis] = await count(counters);
+    const after = Date.now();
+    const states = new Map<number, CounterState>();
+    asked.forEach((i, j) => {
+      const s = outcome.states[j] as CounterState;
+      const k = keys[i] as string;
+      leases?.settle(k, outcome.allowed ? s : undefined);
+      // Positions beyond this request's are the lease: this request is the first of them.
+      const position = s.count - (s.granted ?? 1) + 1;
+      states.set(i, { count: outcome.allowed ? position : s.count, resetAtMs: s.resetAtMs });
+      if (fromRedis && s.count >= (applied[i] as Policy).max && !leases?.holds(k)) blocked.block(k, s.resetAtMs);
+    });
+    if (!outcome.allowed) {
+      taken.forEach((t, i) => {
+        if (t) leases?.putBack(keys[i] as string, t);
+      });
+    }
+    return decision(
+      outcome.allowed,
+      applied.map((p, i) => {
+        const s = states.get(i);
+        if (s) return policyState(p, s, outcome.allowed, after);
+        const t = taken[i] as Leased;
+        // Not counted after all (put back) when refused: it shows the count before it.
+        if (!outcome.allowed) return policyState(p, { count: t.position - 1, resetAtMs: t.resetAtMs }, false, after);
+        return leasedState(p, t, now);
+      }),
+    );
+  };
+
   return {
     async consume(key, names) {
-      const applied: Policy[] = [...new Set(names)].map((name) => policies[name]);
-      const keys = applied.map((p) => storeKey(prefix, p.name, key));
-      const now = Date.now();
-
-      // Exhausted keys are refused from memory until their window ends: no Redis call.
-      const exhaustion = (time: number) =>
-        keys.flatMap((k, i) => {
-          const until = blocked.blockedUntil(k);
-          if (until === undefined) return [];
-          const p = applied[i] as Policy;
-          return [policyState(p, { count: p.max, resetAtMs: until }, false, time)];
-        });
-      const exhausted = exhaustion(now);
-      if (exhausted.length > 0) return decision(false, exhausted);
-
-      // Busy keys: admitted from this instance's lease while it lasts.
-      const taken: Array<Leased | undefined> = leases ? keys.map((k) => leases.take(k, now)) : [];
-      const fromLease = (i: number) => {
-        const t = taken[i] as Leased;
-        return policyState(applied[i] as Policy, { count: t.position, resetAtMs: t.resetAtMs }, true, now);
-      };
-      const allLeased = () =>
-        decision(
-          true,
-          applied.map((_, i) => fromLease(i)),
-        );
-      if (leases && taken.every(Boolean)) return allLeased();
-      // A slice on its way: wait for it rather than count this request in Redis by itself.
-      const slices = leases ? keys.flatMap((k, i) => (taken[i] ? [] : (leases.sliceOnItsWay(k) ?? []))) : [];
-      if (leases && slices.length > 0) {
-        await Promise.all(slices);
-        const time = Date.now();
-        const blockedNow = exhaustion(time);
-        if (blockedNow.length > 0) {
-          taken.forEach((t, i) => {
-            if (t) leases.putBack(keys[i] as string, t);
-          });
-          return decision(false, blockedNow);
-        }
-        keys.forEach((k, i) => {
-          taken[i] ??= leases.take(k, time, false);
-        });
-        if (taken.every(Boolean)) return allLeased();
+      if (leases && (names.length === 1 || names.length === 2)) {
+        const first = policies[names[0] as PolicyName];
+        const second = names.length === 2 && names[1] !== names[0] ? policies[names[1] as PolicyName] : undefined;
+        const leased = consumeLeased(leases, key, first, second);
+        if (leased) return leased;
       }
-
-      const asked: number[] = [];
-      const counters: Counter[] = [];
-      applied.forEach((p, i) => {
-        if (taken[i]) return;
-        const k = keys[i] as string;
-        asked.push(i);
-        counters.push({ key: k, max: p.max, windowMs: p.windowMs, extra: leases?.want(k, now) });
-      });
-      const [outcome, fromRedis] = await count(counters);
-      const after = Date.now();
-      const states = new Map<number, CounterState>();
-      asked.forEach((i, j) => {
-        const s = outcome.states[j] as CounterState;
-        const k = keys[i] as string;
-        leases?.settle(k, outcome.allowed ? s : undefined);
-        // Positions beyond this request's are the lease: this request is the first of them.
-        const position = s.count - (s.granted ?? 1) + 1;
-        states.set(i, { count: outcome.allowed ? position : s.count, resetAtMs: s.resetAtMs });
-        if (fromRedis && s.count >= (applied[i] as Policy).max && !leases?.holds(k)) blocked.block(k, s.resetAtMs);
-      });
-      if (!outcome.allowed) {
-        taken.forEach((t, i) => {
-          if (t) leases?.putBack(keys[i] as string, t);
-        });
-      }
-      return decision(
-        outcome.allowed,
-        applied.map((p, i) => {
-          const s = states.get(i);
-          if (s) return policyState(p, s, outcome.allowed, after);
-          const t = taken[i] as Leased;
-          // Not counted after all (put back) when refused: it shows the count before it.
-          if (!outcome.allowed) return policyState(p, { count: t.position - 1, resetAtMs: t.resetAtMs }, false, after);
-          return fromLease(i);
-        }),
-      );
+      return consumeAny(key, names);
     },
     storeState: () => state,
     async close() {
@@ -209,12 +255,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   };
 }
 
-/**
- * `<prefix><policy>:{<client>}`: a prefix per policy for operators, and the client in a hash tag so
- * that all counters of one request live in one Redis Cluster slot (one script may touch them all)
- * and no two clients share a tag. Braces in a client (an unparsed address) would move the tag.
- */
-function storeKey(prefix: string, policy: PolicyName, client: string): string {
-  const tag = client.includes("{") || client.includes("}") ? client.replace(/[{}]/g, "_") : client;
-  return `${prefix}${policy}:{${tag}}`;
+/** What a policy says about a request admitted from a lease: its position is its count. */
+function leasedState(policy: Policy, taken: Leased, now: number): PolicyState {
+  return policyStateOf(policy, taken.position, taken.resetAtMs, true, now);
 }

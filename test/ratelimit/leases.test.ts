@@ -85,6 +85,43 @@ describe.skipIf(!redisAvailable)("leased quotas for busy keys", () => {
     expect(await admin.get(`${prefix}general:{${key}}`)).toBe("400");
   });
 
+  test("a busy caller of a route with its own policy is admitted from both leases, each count handed out once", async () => {
+    const limiter = await instance({ RATE_LIMIT_MAX: "1000000", RATE_LIMIT_SEARCH_MAX: "1000000" });
+    const key = "user:busy-search";
+    const decisions: Awaited<ReturnType<RateLimiter["consume"]>>[] = [];
+    const calls = await scriptCallsDuring(key, async () => {
+      for (let round = 0; round < 100; round++) {
+        const burst = Array.from({ length: 20 }, () => limiter.consume(key, ["general", "search"]));
+        decisions.push(...(await Promise.all(burst)));
+      }
+    });
+    expect(calls).toBeLessThan(40);
+    expect(decisions.every((d) => d.allowed)).toBe(true);
+    for (const [i, name] of ["general", "search"].entries()) {
+      expect(decisions.every((d) => d.policies[i]?.name === name)).toBe(true);
+      const remaining = new Set(decisions.map((d) => d.policies[i]?.remaining));
+      expect(remaining.size).toBe(2000);
+    }
+  });
+
+  test("a caller whose route policy runs out while general is leased: exactly that limit, each count once", async () => {
+    const limiter = await instance({ RATE_LIMIT_MAX: "1000000", RATE_LIMIT_SEARCH_MAX: "400" });
+    const key = "user:search-runs-out";
+    const decisions = [];
+    for (let round = 0; round < 30; round++) {
+      decisions.push(
+        ...(await Promise.all(Array.from({ length: 20 }, () => limiter.consume(key, ["general", "search"])))),
+      );
+    }
+    const allowed = decisions.filter((d) => d.allowed);
+    expect(allowed).toHaveLength(400);
+    const search = allowed.map((d) => d.policies[1]?.remaining).sort((a, b) => (a as number) - (b as number));
+    expect(search).toEqual(Array.from({ length: 400 }, (_, i) => i));
+    expect(new Set(allowed.map((d) => d.policies[0]?.remaining)).size).toBe(400);
+    const refused = decisions.filter((d) => !d.allowed);
+    expect(refused.every((d) => d.tightest.name === "search" && d.tightest.remaining === 0)).toBe(true);
+  });
+
   test("a slice never takes the second half of the limit: a key near its limit is counted one by one", async () => {
     const limiter = await instance({ RATE_LIMIT_MAX: "200", RATE_LIMIT_WINDOW_MS: "60000" });
     const key = "user:half";
