@@ -5,20 +5,23 @@ import type { Config } from "../config";
  * through X-Forwarded-For. Without it a client cannot choose its own rate-limit key.
  */
 export function clientIp(
-  socketIp: string | undefined,
+  socketIp: string | undefined | (() => string | undefined),
   forwardedFor: string | null,
   trustProxy: Config["trustProxy"],
 ): string {
-  const socket = normalize(socketIp ?? "127.0.0.1");
-  if (!forwardedFor || trustProxy === 0) return socket;
+  // A function when reading the socket's address costs something (Bun: a getpeername(2) per call):
+  // behind N trusted proxies that sent X-Forwarded-For, the address is never needed.
+  const socketAddress = () => normalize((typeof socketIp === "function" ? socketIp() : socketIp) ?? "127.0.0.1");
+  if (!forwardedFor || trustProxy === 0) return socketAddress();
   const hops = forwardedFor
     .split(",")
     .map((h) => normalize(h.trim()))
     .filter(Boolean);
   if (typeof trustProxy === "number") {
     // With N trusted hops, the client is the Nth address from the right.
-    return hops[hops.length - trustProxy] ?? hops[0] ?? socket;
+    return hops[hops.length - trustProxy] ?? hops[0] ?? socketAddress();
   }
+  const socket = socketAddress();
   if (!trustProxy.some((cidr) => inCidr(socket, cidr))) return socket;
   for (let i = hops.length - 1; i >= 0; i--) {
     const hop = hops[i] as string;

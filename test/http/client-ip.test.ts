@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { clientIp } from "../../src/http/client-ip";
 import { accessLog } from "../../src/observability/access-log";
 import { createLineWriter } from "../../src/observability/line-writer";
 import { buildTestApp } from "../helpers/app";
@@ -50,5 +51,37 @@ describe("the client address behind trusted proxies (X-Forwarded-For)", () => {
     ["::1", chain, "127.0.0.1"],
   ])("TRUST_PROXY=%s (addresses) with %s: the client is %s", async (trust, forwarded, client) => {
     expect(await loggedClient(trust, forwarded)).toBe(client);
+  });
+});
+
+describe("reading the socket's address (a getpeername(2) per call in Bun)", () => {
+  const counted = () => {
+    const socket = { reads: 0 };
+    const read = () => {
+      socket.reads++;
+      return "10.0.0.5";
+    };
+    return { socket, read };
+  };
+
+  test("behind N trusted proxies that sent X-Forwarded-For, the client comes from the header alone", () => {
+    const { socket, read } = counted();
+    expect(clientIp(read, "198.51.100.7, 203.0.113.9", 1)).toBe("203.0.113.9");
+    expect(clientIp(read, "198.51.100.7", 3)).toBe("198.51.100.7");
+    expect(socket.reads).toBe(0);
+  });
+
+  test("without the header, with untrusted hops or CIDR trust, the socket's address is read once", () => {
+    for (const [forwardedFor, trust, expected] of [
+      [null, 1, "10.0.0.5"],
+      ["198.51.100.7", 0, "10.0.0.5"],
+      [" , ", 2, "10.0.0.5"],
+      ["198.51.100.7", ["10.0.0.0/8"], "198.51.100.7"],
+      ["198.51.100.7", ["192.0.2.0/24"], "10.0.0.5"],
+    ] as const) {
+      const { socket, read } = counted();
+      expect(clientIp(read, forwardedFor, trust as never)).toBe(expected);
+      expect(socket.reads).toBe(1);
+    }
   });
 });
