@@ -53,8 +53,8 @@ async function shutdown(options: ShutdownOptions, signal: string): Promise<void>
     logger.warn("in-flight requests did not finish in time; closing them", { pending: server.pendingRequests });
     await server.stop(true);
   }
-  // Elysia runs afterResponse hooks (access log, usage rows) in a setImmediate after each response;
-  // the cleanup below may finish in microtasks alone, so let those of the last responses run first.
+  // The response observers (access log, usage rows) run in a setImmediate after the responses of a
+  // turn; the cleanup below may finish in microtasks alone, so let those of the last responses run first.
   await new Promise((resolve) => setImmediate(resolve));
   for (const step of options.cleanup) {
     try {
