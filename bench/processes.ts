@@ -91,13 +91,10 @@ export function loadAverage(): number | undefined {
   }
 }
 
-/**
- * CPU ms used so far by the processes serving the run besides the server: the Postgres backends of
- * its database (their title names it), and the Redis on `redisPort`, which other clients may share.
- */
-export function dependencyCpuMs(databaseName: string, redisPort: string): { postgres: number; redis: number } {
-  let postgres = 0;
-  let redis = 0;
+/** Pids of the run's Postgres backends (their title names its database) and of the Redis on `redisPort`. */
+function dependencyPids(databaseName: string, redisPort: string): { postgres: number[]; redis: number[] } {
+  const postgres: number[] = [];
+  const redis: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     let title: string;
@@ -106,8 +103,36 @@ export function dependencyCpuMs(databaseName: string, redisPort: string): { post
     } catch {
       continue;
     }
-    if (title.startsWith("postgres:") && title.includes(` ${databaseName} `)) postgres += cpuMs(Number(entry));
-    else if (title.startsWith("redis-server") && title.includes(`:${redisPort}`)) redis += cpuMs(Number(entry));
+    if (title.startsWith("postgres:") && title.includes(` ${databaseName} `)) postgres.push(Number(entry));
+    else if (title.startsWith("redis-server") && title.includes(`:${redisPort}`)) redis.push(Number(entry));
   }
   return { postgres, redis };
+}
+
+/**
+ * CPU ms used so far by the processes serving the run besides the server: the Postgres backends of
+ * its database, and the Redis on `redisPort`, which other clients may share.
+ */
+export function dependencyCpuMs(databaseName: string, redisPort: string): { postgres: number; redis: number } {
+  const pids = dependencyPids(databaseName, redisPort);
+  const sum = (list: number[]) => list.reduce((total, pid) => total + cpuMs(pid), 0);
+  return { postgres: sum(pids.postgres), redis: sum(pids.redis) };
+}
+
+/**
+ * Moves the run's Postgres backends and Redis (every thread) off the server's CPU onto `cpu`, the
+ * generator's: in production they are other machines, and here they would otherwise take the
+ * server's core now and then, which the ceiling (a server with no dependencies) never pays.
+ * Returns a function that gives Redis, which outlives the run, its CPUs back.
+ */
+export function pinDependencies(databaseName: string, redisPort: string, cpu: string): () => void {
+  if (!taskset) return () => {};
+  const { postgres, redis } = dependencyPids(databaseName, redisPort);
+  const setAffinity = (pid: number, cpus: string) =>
+    Bun.spawnSync([taskset as string, "-a", "-p", "-c", cpus, String(pid)], { stdout: "ignore", stderr: "ignore" });
+  for (const pid of [...postgres, ...redis]) setAffinity(pid, cpu);
+  const all = `0-${Math.max(0, navigator.hardwareConcurrency - 1)}`;
+  return () => {
+    for (const pid of redis) setAffinity(pid, all);
+  };
 }

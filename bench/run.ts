@@ -17,7 +17,7 @@ import { createBenchDatabase, seedBenchDatabase } from "./database";
 import { createGenerator } from "./generator";
 import { type BenchOptions, parseOptions, usage } from "./options";
 import { ensureInstalled, peers, peerToken, startPeer } from "./peer-servers";
-import { canPin, dependencyCpuMs, loadAverage } from "./processes";
+import { canPin, dependencyCpuMs, loadAverage, pinDependencies } from "./processes";
 import {
   checkLines,
   dependencyLine,
@@ -45,6 +45,7 @@ const say = (line: string) => process.stderr.write(`${line}\n`);
 
 const generator = await createGenerator({ runtime: options.generator, cpu: pin ? "1" : undefined });
 let databaseName = "";
+let unpinRedis = () => {};
 const redisPort = new URL(options.redisUrl).port || "6379";
 const runner = createScenarioRunner({
   generator,
@@ -54,6 +55,11 @@ const runner = createScenarioRunner({
   serverCpu,
   workDir: join(logDir, "captures"),
   dependencyCpu: () => dependencyCpuMs(databaseName, redisPort),
+  onMeasuredStart: pin
+    ? () => {
+        unpinRedis = pinDependencies(databaseName, redisPort, "1");
+      }
+    : undefined,
 });
 const loadAtStart = loadAverage();
 say(
@@ -136,6 +142,7 @@ try {
   }
 } finally {
   await baseline.stop();
+  unpinRedis();
 }
 
 const baselineMean = baselineRuns.reduce((a, b) => a + b, 0) / baselineRuns.length;

@@ -25,6 +25,8 @@ interface RunnerDeps {
   workDir: string;
   /** CPU used so far by Postgres (the run's database) and Redis, to charge per request. */
   dependencyCpu?: () => { postgres: number; redis: number };
+  /** Called as each measured run starts (after its warm-up, when the pools are open). */
+  onMeasuredStart?: () => void;
 }
 
 /** Probes and measures scenarios with the run's generator settings. */
@@ -36,6 +38,7 @@ export function createScenarioRunner({
   serverCpu,
   workDir,
   dependencyCpu,
+  onMeasuredStart,
 }: RunnerDeps) {
   let baselineResult: ScenarioOutcome | undefined;
   // Unique per run and scenario, so that `{n}` bodies never repeat an email of an earlier run.
@@ -58,6 +61,7 @@ export function createScenarioRunner({
     const result = await generator.run(
       spec(scenario, server.base, options.durationSeconds, options.warmupSeconds),
       () => {
+        onMeasuredStart?.();
         cpuAtStart = server.cpuMs();
         dependenciesAtStart = dependencyCpu?.();
       },
