@@ -8,13 +8,14 @@ export type KeyUseTracker = ReturnType<typeof createKeyUseTracker>;
  * request authenticated by a key never waits on a database write.
  */
 export function createKeyUseTracker(apiKeys: ApiKeyRepository, logger: Logger, intervalMs = 30_000) {
-  let pending = new Map<string, string>();
+  // Epoch ms, made into ISO text when written: a request with a key pays a Map.set, no Date.
+  let pending = new Map<string, number>();
   const flush = async () => {
     if (pending.size === 0) return;
     const batch = pending;
     pending = new Map();
     try {
-      await apiKeys.touchLastUsed(batch);
+      await apiKeys.touchLastUsed(new Map([...batch].map(([id, at]) => [id, new Date(at).toISOString()])));
     } catch (error) {
       // Keep the newer of the failed batch and what arrived since; it is only a timestamp.
       for (const [id, at] of batch) if (!pending.has(id)) pending.set(id, at);
@@ -25,7 +26,7 @@ export function createKeyUseTracker(apiKeys: ApiKeyRepository, logger: Logger, i
   timer.unref?.();
   return {
     record(apiKeyId: string): void {
-      pending.set(apiKeyId, new Date().toISOString());
+      pending.set(apiKeyId, Date.now());
     },
     flush,
     async close(): Promise<void> {
