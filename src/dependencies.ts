@@ -85,7 +85,7 @@ export async function buildDependencies(config: Config, logger: Logger): Promise
 
   const errors = createErrorTracker(config, logger);
   const usage = config.usage.enabled
-    ? createUsageRecorder({ insert: createUsageRepository(db).insertMany, settings: config.usage, logger })
+    ? createUsageRecorder({ insert: createUsageRepository(db).insertColumns, settings: config.usage, logger })
     : undefined;
   if (usage) observers.push(usage.observe);
   const lifecycle = { shuttingDown: false };

@@ -37,7 +37,12 @@ export function parseTraceparent(value: string | null): TraceContext | null {
 
 /** A new trace, for a request that brought none. */
 export function newTraceContext(): TraceContext {
-  return { traceId: randomHex(16), parentId: null, flags: "01" };
+  return { traceId: newTraceId(), parentId: null, flags: "01" };
+}
+
+/** A new trace id (32 hex digits, not all zero), e.g. for a usage row whose request had none. */
+export function newTraceId(): string {
+  return randomHex(16);
 }
 
 /** The `traceparent` for a call made within `trace`: same trace id, a new span id as the parent. */
@@ -45,13 +50,16 @@ export function childTraceparent(trace: Pick<TraceContext, "traceId" | "flags">)
   return `00-${trace.traceId}-${randomHex(8)}-${trace.flags}`;
 }
 
-// Drawn 4 KiB at a time, as request ids are: one getRandomValues call per 256 trace ids.
+// Drawn 4 KiB at a time, as request ids are, and hex-encoded once per draw: one getRandomValues
+// and one encoding per 256 trace ids; each id is then a slice of that text.
 const pool = Buffer.alloc(4096);
+let poolHex = "";
 let next = pool.length;
 
 function randomHex(bytes: number): string {
   if (next + bytes > pool.length) {
     crypto.getRandomValues(pool);
+    poolHex = pool.toString("hex");
     next = 0;
   }
   const start = next;
@@ -59,5 +67,5 @@ function randomHex(bytes: number): string {
   // All zero is invalid: a chance of 2^-64 at worst, but a value we send must be valid.
   let any = 0;
   for (let i = start; i < next; i++) any |= pool[i] as number;
-  return any === 0 ? randomHex(bytes) : pool.toString("hex", start, next);
+  return any === 0 ? randomHex(bytes) : poolHex.slice(start * 2, next * 2);
 }

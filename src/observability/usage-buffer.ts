@@ -1,15 +1,16 @@
 import { isoNow } from "../lib/iso-now";
-import { newTraceContext } from "../lib/trace-context";
-import type { UsageRow } from "../modules/usage/repository";
+import { newTraceId } from "../lib/trace-context";
+import type { UsageColumns } from "../modules/usage/repository";
 
 export type UsageBuffer = ReturnType<typeof createUsageBuffer>;
 
 /**
  * api_usage rows as columns of preallocated arrays, oldest first (a ring): recording a request is
- * a few stores, with no row object, id or timestamp string made on the request path. Rows are
- * turned into the JSON the repository inserts only when a batch is written, and leave the ring
- * only once written, so a failed insert is retried with the same rows — and the same ids, which
- * the first `rows()` assigns and keeps (the insert skips ids already written).
+ * a few stores, with no row object, id or timestamp string made on the request path. A batch is
+ * handed to the repository as copies of these columns, made when it is written (no row objects at
+ * all on Postgres). Rows leave the ring only once written, so a failed insert is retried with the
+ * same rows — and the same ids, which the first `batch()` assigns and keeps (the insert skips ids
+ * already written).
  */
 export function createUsageBuffer(capacity: number) {
   const ids: Array<string | undefined> = new Array(capacity).fill(undefined);
@@ -25,6 +26,20 @@ export function createUsageBuffer(capacity: number) {
   const times = new Float64Array(capacity);
   let head = 0;
   let size = 0;
+
+  /** The `count` values of a column from the head of the ring, in order, as a new array. */
+  const fromHead = <T>(column: T[], count: number): T[] => {
+    const end = head + count;
+    return end <= capacity ? column.slice(head, end) : column.slice(head).concat(column.slice(0, end - capacity));
+  };
+  const numbersFromHead = <C extends Uint16Array | Float64Array>(column: C, count: number): C => {
+    const end = head + count;
+    if (end <= capacity) return column.slice(head, end) as C;
+    const values = column.slice(0, count) as C;
+    values.set(column.subarray(head));
+    values.set(column.subarray(0, end - capacity), capacity - head);
+    return values;
+  };
 
   return {
     /** Rows held, written or not. */
@@ -61,48 +76,44 @@ export function createUsageBuffer(capacity: number) {
       requestIds[at] = requestId;
       traceIds[at] = traceId;
       statuses[at] = statusCode;
-      durations[at] = responseTimeMs;
+      durations[at] = Math.round(responseTimeMs * 1000) / 1000;
       times[at] = time;
       size++;
       return true;
     },
 
     /**
-     * The `count` oldest rows in the repository's shape (UsageRow), made now, when their batch is
-     * written: the request path made none of these objects, ids or timestamps.
+     * The `count` oldest rows as the repository's columns, made now, when their batch is written:
+     * the request path made none of these ids, trace ids or timestamps.
      */
-    rows(count: number): UsageRow[] {
-      const rows: UsageRow[] = new Array(Math.min(count, size));
-      for (let i = 0; i < rows.length; i++) {
+    batch(count: number): UsageColumns {
+      const n = Math.min(count, size);
+      const createdAt: string[] = new Array(n);
+      let firstAttempt = true;
+      for (let i = 0; i < n; i++) {
         const at = (head + i) % capacity;
         const time = times[at] as number;
-        let id = ids[at];
-        if (id === undefined) {
-          id = Bun.randomUUIDv7("hex", time);
-          ids[at] = id;
-        }
+        if (ids[at] === undefined) ids[at] = Bun.randomUUIDv7("hex", time);
+        else firstAttempt = false;
         // A request that brought no traceparent, and needed no trace id while it ran, gets one
         // here, off the request path; kept, like the id, for a retried insert.
-        let traceId = traceIds[at];
-        if (traceId === undefined) {
-          traceId = newTraceContext().traceId;
-          traceIds[at] = traceId;
-        }
-        rows[i] = {
-          id,
-          userId: userIds[at] ?? null,
-          organizationId: organizationIds[at] ?? null,
-          apiKeyId: apiKeyIds[at] ?? null,
-          endpoint: endpoints[at] as string,
-          method: methods[at] as string,
-          statusCode: statuses[at] as number,
-          responseTimeMs: Math.round((durations[at] as number) * 1000) / 1000,
-          requestId: requestIds[at] as string,
-          traceId,
-          createdAt: isoNow(time),
-        };
+        if (traceIds[at] === undefined) traceIds[at] = newTraceId();
+        createdAt[i] = isoNow(time);
       }
-      return rows;
+      return {
+        id: fromHead(ids, n) as string[],
+        userId: fromHead(userIds, n),
+        organizationId: fromHead(organizationIds, n),
+        apiKeyId: fromHead(apiKeyIds, n),
+        endpoint: fromHead(endpoints, n),
+        method: fromHead(methods, n),
+        statusCode: numbersFromHead(statuses, n),
+        responseTimeMs: numbersFromHead(durations, n),
+        requestId: fromHead(requestIds, n),
+        traceId: fromHead(traceIds, n) as string[],
+        createdAt,
+        firstAttempt,
+      };
     },
 
     /** Forgets the `count` oldest rows (written). */

@@ -1,7 +1,7 @@
 import type { Config } from "../config";
 import { knownTraceId } from "../http/trace";
 import { withTimeout } from "../lib/timeout";
-import type { UsageRow } from "../modules/usage/repository";
+import type { UsageColumns } from "../modules/usage/repository";
 import type { ResponseObserver } from "./access-log";
 import type { Logger } from "./logger";
 import { createUsageBuffer } from "./usage-buffer";
@@ -28,8 +28,8 @@ export interface UsageRecorder {
 }
 
 export interface UsageRecorderOptions {
-  /** The multi-row writer: createUsageRepository(db).insertMany. */
-  insert: (rows: readonly UsageRow[]) => Promise<void>;
+  /** The multi-row writer: createUsageRepository(db).insertColumns. */
+  insert: (batch: UsageColumns) => Promise<void>;
   settings: Config["usage"];
   logger: Logger;
   /** How long close() waits for the last insert; default 5 s. */
@@ -41,8 +41,8 @@ const recordedPrefix = "/api/v1/";
 /**
  * api_usage rows, buffered and written in multi-row inserts every `flushIntervalMs` or as soon as
  * `batchSize` rows wait, never one insert per request and never on the request path. A request
- * leaves its values in preallocated columns (usage-buffer.ts); ids, timestamps and the JSON are
- * made when a batch is written. While the database is down rows stay buffered and are retried on
+ * leaves its values in preallocated columns (usage-buffer.ts); ids, timestamps and the statement's
+ * parameters are made when a batch is written. While the database is down rows stay buffered and are retried on
  * each tick; the buffer holds at most `bufferMax` rows (counting those in an insert under way), and
  * only rows beyond that are dropped, counted and logged once per tick. Requests no route matched
  * are not recorded: they have no template to group by and no principal, and a scanner would
@@ -60,7 +60,7 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
     while (buffer.size > 0 && (all || buffer.size >= settings.batchSize)) {
       const count = Math.min(buffer.size, settings.batchSize);
       try {
-        await insert(buffer.rows(count));
+        await insert(buffer.batch(count));
         buffer.drop(count);
         totals.written += count;
         if (failing) logger.info("usage rows: database writes resumed", { buffered: buffer.size });

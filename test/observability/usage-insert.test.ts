@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { toNumber } from "../../src/db/values";
-import { createUsageRepository, type UsageRow } from "../../src/modules/usage/repository";
+import { createUsageRepository, type UsageRow, usageColumns } from "../../src/modules/usage/repository";
 import { createTestDatabase, dialects, type TestDatabase } from "../helpers/database";
 
 // Values a Postgres array literal must quote or escape, and SQLite's JSON must carry as they are.
@@ -50,5 +50,18 @@ describe.each(dialects)("usage rows written in one statement on %s", (dialect) =
     expect(toNumber(n)).toBe(awkward.length + 1);
     const [first] = await database.db.sql`SELECT request_id FROM api_usage WHERE id = ${again[0]?.id}`;
     expect(first.request_id).toBe('a"b');
+  });
+
+  test("stores the words NULL and null and a blank among plain values as sent, apart from a null, on a first attempt", async () => {
+    // No character here needs quoting, so only the words and the blank do: request ids may be
+    // "NULL" (a client's X-Request-Id), and a user id that is the word is not a missing one.
+    const requestIds = ["req_1", "NULL", "null", "Null", "", "req_2"];
+    const rows = requestIds.map((requestId, n) => ({ ...row(requestId, 30 + n), userId: n === 1 ? "NULL" : null }));
+    await createUsageRepository(database.db).insertColumns({ ...usageColumns(rows), firstAttempt: true });
+    const stored = await database.db.sql`
+      SELECT user_id, request_id FROM api_usage WHERE id >= ${rows[0]?.id} ORDER BY id`;
+    expect(stored.map((r: Record<string, unknown>) => [r.user_id, r.request_id])).toEqual(
+      rows.map((r) => [r.userId, r.requestId]),
+    );
   });
 });

@@ -38,7 +38,7 @@ describe.skipIf(!dialects.includes("postgres"))("api_usage rows while Postgres i
 
   const recordingApp = () => {
     const logger = createMemoryLogger();
-    const recorder = createUsageRecorder({ insert: createUsageRepository(proxied).insertMany, settings, logger });
+    const recorder = createUsageRecorder({ insert: createUsageRepository(proxied).insertColumns, settings, logger });
     const { app } = buildTestApp({ deps: { db: database.db, observers: [recorder.observe] } });
     let sent = 0;
     const send = async (count: number) => {
@@ -115,7 +115,7 @@ describe.skipIf(!dialects.includes("postgres"))("api_usage rows while Postgres i
     await stalled.sql`SELECT 1`;
     const logger = createMemoryLogger();
     const recorder = createUsageRecorder({
-      insert: createUsageRepository(stalled).insertMany,
+      insert: createUsageRepository(stalled).insertColumns,
       settings,
       logger,
       closeTimeoutMs: 200,

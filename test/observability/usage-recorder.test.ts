@@ -31,7 +31,7 @@ describe.each(dialects)("api_usage rows on %s", (dialect) => {
     const logger = createMemoryLogger();
     const counted = countingDatabase(db, /insert\s+into\s+api_usage/i);
     const recorder = createUsageRecorder({
-      insert: createUsageRepository(counted.db).insertMany,
+      insert: createUsageRepository(counted.db).insertColumns,
       settings: { ...manualFlush, ...settings },
       logger,
     });

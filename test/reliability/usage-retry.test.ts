@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Config } from "../../src/config";
-import { createUsageRepository, type UsageRow } from "../../src/modules/usage/repository";
+import { createUsageRepository, type UsageColumns } from "../../src/modules/usage/repository";
 import { createMemoryLogger } from "../../src/observability/logger";
 import { createUsageRecorder } from "../../src/observability/usage-recorder";
 import { createTestDatabase, dialects, type TestDatabase } from "../helpers/database";
@@ -15,11 +15,11 @@ describe.each(dialects)("api_usage rows of an insert whose acknowledgement was l
   afterAll(() => database.drop());
 
   test("are written once when the batch is retried, and the rows after them are not held up", async () => {
-    const insertMany = createUsageRepository(database.db).insertMany;
+    const insertColumns = createUsageRepository(database.db).insertColumns;
     let lostOnce = false;
     // The database commits, then the connection drops before it says so: the recorder must retry.
-    const insert = async (rows: readonly UsageRow[]) => {
-      await insertMany(rows);
+    const insert = async (batch: UsageColumns) => {
+      await insertColumns(batch);
       if (!lostOnce) {
         lostOnce = true;
         throw new Error("connection closed before the reply");

@@ -18,6 +18,36 @@ export interface UsageRow {
   createdAt: string;
 }
 
+/** An array or a typed array. */
+type NumberColumn = ArrayLike<number> & {
+  join(separator: string): string;
+  slice(start: number, end: number): NumberColumn;
+};
+
+/**
+ * A batch of api_usage rows as columns, the usage buffer's own layout: row i is the i-th value of
+ * every column. The Postgres insert sends each column as one array, so it never needs row objects.
+ */
+export interface UsageColumns {
+  id: readonly string[];
+  userId: readonly (string | null)[];
+  organizationId: readonly (string | null)[];
+  apiKeyId: readonly (string | null)[];
+  endpoint: readonly string[];
+  method: readonly string[];
+  statusCode: NumberColumn;
+  /** Rounded to the microsecond. */
+  responseTimeMs: NumberColumn;
+  requestId: readonly string[];
+  traceId: readonly string[];
+  createdAt: readonly string[];
+  /**
+   * No row of the batch was in an insert before, so none of its (new, random) ids can be written
+   * yet: the insert need not look for them. A retried batch says false.
+   */
+  firstAttempt: boolean;
+}
+
 export interface EndpointStats {
   method: string;
   endpoint: string;
@@ -36,21 +66,29 @@ const maxRowsPerStatement = 3000;
 export function createUsageRepository(db: Database) {
   const { sql } = db;
   const insert = db.dialect === "postgres" ? insertColumnsPostgres : insertJsonSqlite;
+
+  /**
+   * Multi-row inserts, up to 3,000 rows a statement, whose text never changes (prepared once,
+   * not once per batch size). On Postgres each column goes as one array parameter read by
+   * `unnest` (Postgres spends less on it than on `json_to_recordset`, see docs/performance.md);
+   * on SQLite, one JSON parameter read by `json_each`. A batch whose commit was not acknowledged
+   * (connection lost) is retried: rows already written are skipped by id, or the retry would
+   * fail on their ids forever and hold up every row after. A first attempt skips that check,
+   * which costs Postgres a second look-up in the primary key a row.
+   */
+  async function insertColumns(batch: UsageColumns): Promise<void> {
+    const length = batch.id.length;
+    if (length <= maxRowsPerStatement) return insert(sql, batch);
+    for (let start = 0; start < length; start += maxRowsPerStatement) {
+      await insert(sql, sliceColumns(batch, start, start + maxRowsPerStatement));
+    }
+  }
+
   return {
-    /**
-     * Multi-row inserts, up to 3,000 rows a statement, whose text never changes (prepared once,
-     * not once per batch size). On Postgres each column goes as one array parameter read by
-     * `unnest`: Postgres spends 7.5–9 µs a row on it against 10–13 through `json_to_recordset`
-     * (measured on its backend), for ~0.2–0.4 µs more here to write the arrays than the JSON; on
-     * SQLite, one JSON parameter read by `json_each`. A batch whose commit was not acknowledged
-     * (connection lost) is retried: rows already written are skipped by id, or the retry would
-     * fail on their ids forever and hold up every row after.
-     */
-    async insertMany(rows: readonly UsageRow[]): Promise<void> {
-      for (let start = 0; start < rows.length; start += maxRowsPerStatement) {
-        await insert(sql, rows.slice(start, start + maxRowsPerStatement));
-      }
-    },
+    insertColumns,
+
+    /** insertColumns for rows as objects; the rows may have been written before (ids are checked). */
+    insertMany: (rows: readonly UsageRow[]): Promise<void> => insertColumns(usageColumns(rows)),
 
     /**
      * Requests, errors and nearest-rank p50/p95 per (method, endpoint) of one organization in
@@ -88,41 +126,64 @@ export function createUsageRepository(db: Database) {
   };
 }
 
-function insertColumnsPostgres(sql: Database["sql"], rows: readonly UsageRow[]) {
+function insertColumnsPostgres(sql: Database["sql"], batch: UsageColumns) {
   // Array literals as text, cast in SQL: the driver's own array encoding costs ~1 µs a row more.
+  const id = textArray(batch.id);
+  const userId = textArray(batch.userId);
+  const organizationId = textArray(batch.organizationId);
+  const apiKeyId = textArray(batch.apiKeyId);
+  const endpoint = textArray(batch.endpoint);
+  const method = textArray(batch.method);
+  const statusCode = numberArray(batch.statusCode);
+  const responseTimeMs = numberArray(batch.responseTimeMs);
+  const requestId = textArray(batch.requestId);
+  const traceId = textArray(batch.traceId);
+  const createdAt = textArray(batch.createdAt);
+  if (batch.firstAttempt) {
+    return sql`
+      INSERT INTO api_usage (id, user_id, organization_id, api_key_id, endpoint, method, status_code,
+                             response_time_ms, request_id, trace_id, created_at)
+      SELECT * FROM unnest(
+        ${id}::text[], ${userId}::text[], ${organizationId}::text[], ${apiKeyId}::text[],
+        ${endpoint}::text[], ${method}::text[], ${statusCode}::integer[], ${responseTimeMs}::double precision[],
+        ${requestId}::text[], ${traceId}::text[], ${createdAt}::timestamptz[])`;
+  }
   return sql`
     INSERT INTO api_usage (id, user_id, organization_id, api_key_id, endpoint, method, status_code,
                            response_time_ms, request_id, trace_id, created_at)
     SELECT * FROM unnest(
-      ${textArray(rows, "id")}::text[], ${textArray(rows, "userId")}::text[],
-      ${textArray(rows, "organizationId")}::text[], ${textArray(rows, "apiKeyId")}::text[],
-      ${textArray(rows, "endpoint")}::text[], ${textArray(rows, "method")}::text[],
-      ${numberArray(rows, "statusCode")}::integer[], ${numberArray(rows, "responseTimeMs")}::double precision[],
-      ${textArray(rows, "requestId")}::text[], ${textArray(rows, "traceId")}::text[],
-      ${textArray(rows, "createdAt")}::timestamptz[])
+      ${id}::text[], ${userId}::text[], ${organizationId}::text[], ${apiKeyId}::text[],
+      ${endpoint}::text[], ${method}::text[], ${statusCode}::integer[], ${responseTimeMs}::double precision[],
+      ${requestId}::text[], ${traceId}::text[], ${createdAt}::timestamptz[])
     ON CONFLICT (id) DO NOTHING`;
 }
-
-type TextColumn =
-  | "id"
-  | "userId"
-  | "organizationId"
-  | "apiKeyId"
-  | "endpoint"
-  | "method"
-  | "requestId"
-  | "traceId"
-  | "createdAt";
 
 // An element that needs quoting in a Postgres array literal: quotes, backslashes, braces, commas,
 // white space, empty, or the word NULL.
 const needsQuotes = /["\\{},\s]|^$|^null$/i;
+const charactersToQuote = /["\\{},\s]/;
+const nullWord = /^null$/i;
 
-/** `{a,b,NULL}`: one column of the rows as a Postgres array literal (quoted where it must be). */
-export function textArray(rows: readonly UsageRow[], column: TextColumn): string {
+/** `{a,b,NULL}`: one column as a Postgres array literal (quoted where it must be). */
+export function textArray(values: readonly (string | null)[]): string {
+  // Most columns need no quoting at all (ids, hex, timestamps, route templates, request ids): ""
+  // and the word NULL are found by their length, any other value that needs quotes by one scan of
+  // all the values joined, and the literal is joined natively (a string built with += is a rope
+  // of 1,000 pieces the driver must flatten): ~23 ns a value against ~40 quoting value by value.
+  let nulls = false;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (value === null || value === undefined) nulls = true;
+    else if (value.length === 0 || (value.length === 4 && nullWord.test(value))) return quotedTextArray(values);
+  }
+  const elements = nulls ? values.map((value) => value ?? "NULL") : (values as readonly string[]);
+  return charactersToQuote.test(elements.join("")) ? quotedTextArray(values) : `{${elements.join(",")}}`;
+}
+
+function quotedTextArray(values: readonly (string | null)[]): string {
   let literal = "{";
-  for (let i = 0; i < rows.length; i++) {
-    const value = (rows[i] as UsageRow)[column];
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
     if (i > 0) literal += ",";
     if (value === null || value === undefined) literal += "NULL";
     else literal += needsQuotes.test(value) ? `"${value.replace(/["\\]/g, "\\$&")}"` : value;
@@ -130,11 +191,11 @@ export function textArray(rows: readonly UsageRow[], column: TextColumn): string
   return `${literal}}`;
 }
 
-function numberArray(rows: readonly UsageRow[], column: "statusCode" | "responseTimeMs"): string {
-  return `{${rows.map((row) => row[column]).join(",")}}`;
+function numberArray(values: NumberColumn): string {
+  return `{${values.join(",")}}`;
 }
 
-function insertJsonSqlite(sql: Database["sql"], rows: readonly UsageRow[]) {
+function insertJsonSqlite(sql: Database["sql"], batch: UsageColumns) {
   // WHERE true: without it SQLite would read ON CONFLICT as part of the SELECT's join.
   return sql`
     INSERT INTO api_usage (id, user_id, organization_id, api_key_id, endpoint, method, status_code,
@@ -142,6 +203,62 @@ function insertJsonSqlite(sql: Database["sql"], rows: readonly UsageRow[]) {
     SELECT value ->> 'id', value ->> 'userId', value ->> 'organizationId', value ->> 'apiKeyId',
            value ->> 'endpoint', value ->> 'method', value ->> 'statusCode',
            value ->> 'responseTimeMs', value ->> 'requestId', value ->> 'traceId', value ->> 'createdAt'
-    FROM json_each(${JSON.stringify(rows)}) WHERE true
+    FROM json_each(${JSON.stringify(usageRows(batch))}) WHERE true
     ON CONFLICT (id) DO NOTHING`;
+}
+
+/** Rows as columns; they may have been written before. */
+export function usageColumns(rows: readonly UsageRow[]): UsageColumns {
+  return {
+    id: rows.map((row) => row.id),
+    userId: rows.map((row) => row.userId),
+    organizationId: rows.map((row) => row.organizationId),
+    apiKeyId: rows.map((row) => row.apiKeyId),
+    endpoint: rows.map((row) => row.endpoint),
+    method: rows.map((row) => row.method),
+    statusCode: rows.map((row) => row.statusCode),
+    responseTimeMs: rows.map((row) => row.responseTimeMs),
+    requestId: rows.map((row) => row.requestId),
+    traceId: rows.map((row) => row.traceId),
+    createdAt: rows.map((row) => row.createdAt),
+    firstAttempt: false,
+  };
+}
+
+function usageRows(batch: UsageColumns): UsageRow[] {
+  const rows: UsageRow[] = new Array(batch.id.length);
+  for (let i = 0; i < rows.length; i++) {
+    rows[i] = {
+      id: batch.id[i] as string,
+      userId: batch.userId[i] ?? null,
+      organizationId: batch.organizationId[i] ?? null,
+      apiKeyId: batch.apiKeyId[i] ?? null,
+      endpoint: batch.endpoint[i] as string,
+      method: batch.method[i] as string,
+      statusCode: batch.statusCode[i] as number,
+      responseTimeMs: batch.responseTimeMs[i] as number,
+      requestId: batch.requestId[i] as string,
+      traceId: batch.traceId[i] as string,
+      createdAt: batch.createdAt[i] as string,
+    };
+  }
+  return rows;
+}
+
+function sliceColumns(batch: UsageColumns, start: number, end: number): UsageColumns {
+  const slice = <T>(values: readonly T[]) => values.slice(start, end);
+  return {
+    id: slice(batch.id),
+    userId: slice(batch.userId),
+    organizationId: slice(batch.organizationId),
+    apiKeyId: slice(batch.apiKeyId),
+    endpoint: slice(batch.endpoint),
+    method: slice(batch.method),
+    statusCode: batch.statusCode.slice(start, end),
+    responseTimeMs: batch.responseTimeMs.slice(start, end),
+    requestId: slice(batch.requestId),
+    traceId: slice(batch.traceId),
+    createdAt: slice(batch.createdAt),
+    firstAttempt: batch.firstAttempt,
+  };
 }
