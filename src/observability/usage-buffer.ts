@@ -1,4 +1,3 @@
-import { isoNow } from "../lib/iso-now";
 import { newTraceId } from "../lib/trace-context";
 import { uuidsV7 } from "../lib/uuid-v7";
 import type { UsageColumns } from "../modules/usage/repository";
@@ -89,24 +88,14 @@ export function createUsageBuffer(capacity: number) {
      */
     batch(count: number): UsageColumns {
       const n = Math.min(count, size);
-      const createdAt: string[] = new Array(n);
       // Rows in no insert yet: their ids are made together below; a retried row keeps its own.
       const unnamed: number[] = [];
-      let lastTime = -1;
-      let lastCreatedAt = "";
       for (let i = 0; i < n; i++) {
         const at = (head + i) % capacity;
-        const time = times[at] as number;
         if (ids[at] === undefined) unnamed.push(at);
         // A request that brought no traceparent, and needed no trace id while it ran, gets one
         // here, off the request path; kept, like the id, for a retried insert.
         if (traceIds[at] === undefined) traceIds[at] = newTraceId();
-        // One string per millisecond, not per row: under load dozens of rows share each.
-        if (time !== lastTime) {
-          lastTime = time;
-          lastCreatedAt = isoNow(time);
-        }
-        createdAt[i] = lastCreatedAt;
       }
       const made = uuidsV7(unnamed.map((at) => times[at] as number));
       for (let k = 0; k < unnamed.length; k++) ids[unnamed[k] as number] = made[k];
@@ -121,7 +110,7 @@ export function createUsageBuffer(capacity: number) {
         responseTimeMs: numbersFromHead(durations, n),
         requestId: fromHead(requestIds, n),
         traceId: fromHead(traceIds, n) as string[],
-        createdAt,
+        createdAtMs: numbersFromHead(times, n),
         firstAttempt: unnamed.length === n,
       };
     },

@@ -12,6 +12,7 @@ describe("usage rows kept as columns", () => {
     buffer.drop(2);
     for (const n of [5, 6]) expect(push(buffer, n)).toBe(true);
     const batch = buffer.batch(3);
+    const at = Date.UTC(2026, 11, 1, 9, 0, 0, 7);
     expect(batch.requestId).toEqual(["req_3", "req_5", "req_6"]);
     expect(batch.id).toHaveLength(3);
     for (const id of batch.id)
@@ -28,7 +29,7 @@ describe("usage rows kept as columns", () => {
       responseTimeMs: Float64Array.of(1.235, 1.235, 1.235),
       requestId: ["req_3", "req_5", "req_6"],
       traceId: undefined,
-      createdAt: ["2026-12-01T09:00:00.007Z", "2026-12-01T09:00:00.007Z", "2026-12-01T09:00:00.007Z"],
+      createdAtMs: Float64Array.of(at, at, at),
       firstAttempt: true,
     });
   });
