@@ -30,7 +30,11 @@ export function requestContext(config: Config, server: () => ServerWithIp | null
     setRequestState(request, {
       id,
       startedAt: performance.now(),
-      ip: clientIp(() => server()?.requestIP(request)?.address, request.headers.get("x-forwarded-for"), config.trustProxy),
+      ip: clientIp(
+        () => server()?.requestIP(request)?.address,
+        request.headers.get("x-forwarded-for"),
+        config.trustProxy,
+      ),
     });
     Object.assign(set.headers, securityHeaders);
     set.headers["x-request-id"] = id;
