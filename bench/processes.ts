@@ -120,17 +120,19 @@ export function dependencyCpuMs(databaseName: string, redisPort: string): { post
 }
 
 /**
- * Moves the run's Postgres backends and Redis (every thread) off the server's CPU onto `cpu`, the
- * generator's: in production they are other machines, and here they would otherwise take the
- * server's core now and then, which the ceiling (a server with no dependencies) never pays.
- * Returns a function that gives Redis, which outlives the run, its CPUs back.
+ * Moves the Redis on `redisPort` (every thread) off the server's CPU onto `cpu`, the generator's:
+ * the peers make a Redis call per request, and on the server's core that Redis would take the
+ * peer's own time. Postgres stays where the kernel puts it: the search scenario is bound by
+ * Postgres' CPU, and on one core (with the generator) it would run at half its rate; the API's
+ * usage rows are its own cost. Returns a function that gives Redis, which outlives the run, its
+ * CPUs back.
  */
-export function pinDependencies(databaseName: string, redisPort: string, cpu: string): () => void {
+export function pinRedis(redisPort: string, cpu: string): () => void {
   if (!taskset) return () => {};
-  const { postgres, redis } = dependencyPids(databaseName, redisPort);
+  const { redis } = dependencyPids("", redisPort);
   const setAffinity = (pid: number, cpus: string) =>
     Bun.spawnSync([taskset as string, "-a", "-p", "-c", cpus, String(pid)], { stdout: "ignore", stderr: "ignore" });
-  for (const pid of [...postgres, ...redis]) setAffinity(pid, cpu);
+  for (const pid of redis) setAffinity(pid, cpu);
   const all = `0-${Math.max(0, navigator.hardwareConcurrency - 1)}`;
   return () => {
     for (const pid of redis) setAffinity(pid, all);

@@ -17,7 +17,7 @@ import { createBenchDatabase, seedBenchDatabase } from "./database";
 import { createGenerator } from "./generator";
 import { type BenchOptions, parseOptions, usage } from "./options";
 import { ensureInstalled, peers, peerToken, startPeer } from "./peer-servers";
-import { canPin, dependencyCpuMs, loadAverage, pinDependencies } from "./processes";
+import { canPin, dependencyCpuMs, loadAverage, pinRedis } from "./processes";
 import {
   checkLines,
   dependencyLine,
@@ -57,7 +57,7 @@ const runner = createScenarioRunner({
   dependencyCpu: () => dependencyCpuMs(databaseName, redisPort),
   onMeasuredStart: pin
     ? () => {
-        unpinRedis = pinDependencies(databaseName, redisPort, "1");
+        unpinRedis = pinRedis(redisPort, "1");
       }
     : undefined,
 });
