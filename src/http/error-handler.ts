@@ -54,8 +54,11 @@ export function errorHandler(options: ErrorHandlerOptions) {
           ? notAnObject()
           : toAppError(code, error, path, request.method, options, development);
       const state = requestState(request);
-      // onServerError and the response observers read the matched template from the state.
-      if (state && route) state.route ??= route;
+      // onServerError and the response observers read the path and the matched template from the state.
+      if (state) {
+        state.path = path;
+        if (route) state.route ??= route;
+      }
       if (state && !state.rateLimits && options.countUnlimited && pathUnder(path, "/api/v1")) {
         try {
           await options.countUnlimited(request, set.headers);

@@ -10,6 +10,8 @@ export interface RequestState {
   id: string;
   startedAt: number;
   ip: string;
+  /** The path, once Elysia has found it (the response observers read it from here). */
+  path?: string;
   /** Route template once matched, e.g. /api/v1/prospects/:id. */
   route?: string;
   principal?: Principal;

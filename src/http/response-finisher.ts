@@ -52,8 +52,12 @@ function finish(
   options: { compress: boolean; minBytes: number },
 ): string | Uint8Array | Response | undefined {
   const state = requestState(request);
-  // The response observers (src/observability/access-log.ts) read the matched template from here.
-  if (state && route) state.route ??= route;
+  // The response observers (src/observability/access-log.ts) read the path and template from here.
+  if (state) {
+    // ??=: the error handler, which runs first on errors, has the path from the URL itself.
+    state.path ??= path;
+    if (route) state.route ??= route;
+  }
   let value = responseValue;
   let status = statusCode(set.status);
   if (value instanceof Response) {
@@ -105,26 +109,40 @@ function finish(
   return respond(body, status, set);
 }
 
-// Every response starts with the security headers (request-context.ts puts them in set.headers):
-// copying them from one Headers costs a fraction of parsing seven more properties of an object.
-const securityTemplate = new Headers(securityHeaders);
+// Every response starts with the security headers (request-context.ts puts them in set.headers).
+// One Headers object is reused for every response: the Response constructor copies it (Fetch's
+// "fill"), and copying a Headers costs a fraction of parsing a 16-property object; only the headers
+// beyond the security ones are set each time. Measured in a server: 3.5 µs → 3.1 µs for /me's 16.
+const shared = new Headers(securityHeaders);
+const securityValues = new Map(Object.entries(securityHeaders));
+/** Names `shared` holds beyond (or instead of) the security headers' values, from the last response. */
+let lastExtras: string[] = [];
 
 /**
  * The Response, with set.headers moved into it: Elysia passes a Response through untouched when
  * set.headers is empty and set.status is 200, and otherwise copies it once more to merge them.
- * ~1.3 µs less than Elysia building it from a 16-property object (micro).
  */
 function respond(payload: string | Uint8Array, status: number, set: FinishContext["set"]): Response {
-  const headers = new Headers(securityTemplate);
   const bag = set.headers;
+  const extras: string[] = [];
   for (const name in bag) {
     const value = bag[name];
     // A route may replace a security header; one left as it is is already there.
-    if (securityHeaders[name] !== value && value !== undefined) headers.set(name, String(value));
+    if (value === undefined || securityValues.get(name) === value) continue;
+    shared.set(name, String(value));
+    extras.push(name);
   }
+  for (const name of lastExtras) {
+    if (extras.includes(name)) continue;
+    // Gone since the last response: a security header gets its own value back, any other goes.
+    const own = securityValues.get(name);
+    if (own !== undefined) shared.set(name, own);
+    else shared.delete(name);
+  }
+  lastExtras = extras;
   set.headers = {};
   set.status = 200;
-  return new Response(payload, { status, headers });
+  return new Response(payload, { status, headers: shared });
 }
 
 function applyCachePolicy(headers: HeaderBag, method: string, path: string, status: number): void {

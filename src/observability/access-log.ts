@@ -46,7 +46,7 @@ export function createResponseDispatch(observers: readonly ResponseObserver[]) {
       const record: AccessRecord = {
         request,
         state,
-        path: pathOf(request.url),
+        path: state.path ?? pathOf(request.url),
         route: state.route,
         status: response.status,
         bytes: state.bytes ?? contentLength(response),
