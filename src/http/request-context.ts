@@ -25,16 +25,15 @@ export function requestContext(config: Config, server: () => ServerWithIp | null
   const hostValid = createHostCheck();
   // The server comes from `server()` (the app's), not from the context: a hook that reads
   // `server` from the context makes Elysia define a `server` getter on every request's context.
+  // Made here, not in the hook: Elysia reads `=> f(` in a hook's source as an async hook, and one
+  // async onRequest makes the app's whole request handler async (a Promise for every request).
+  const socketAddressOf = (request: Request) => () => server()?.requestIP(request)?.address;
   return new Elysia({ name: "request-context" }).onRequest(({ request, set }) => {
     const id = requestIdFor(request.headers.get("x-request-id"));
     setRequestState(request, {
       id,
       startedAt: performance.now(),
-      ip: clientIp(
-        () => server()?.requestIP(request)?.address,
-        request.headers.get("x-forwarded-for"),
-        config.trustProxy,
-      ),
+      ip: clientIp(socketAddressOf(request), request.headers.get("x-forwarded-for"), config.trustProxy),
     });
     Object.assign(set.headers, securityHeaders);
     set.headers["x-request-id"] = id;
