@@ -69,6 +69,19 @@ const columnOf: Record<keyof ProspectFields, string> = {
 export function createProspectRepository(db: Database) {
   const { sql } = db;
   const columns = sql.unsafe(prospectColumns);
+  // Fragments made once and shared, as `columns` is: each one Bun's client builds is a whole Query
+  // object (~3–4 µs), and a list used to build three per request for no SQL that ever changes.
+  const nothing: Fragment = sql``;
+  const orderings = new Map<string, ReturnType<typeof sql.unsafe>>();
+  const orderBy = (column: ProspectOrder["column"], direction: "asc" | "desc") => {
+    const text = `${column} ${direction}, id ${direction}`;
+    let fragment = orderings.get(text);
+    if (!fragment) {
+      fragment = sql.unsafe(text);
+      orderings.set(text, fragment);
+    }
+    return fragment;
+  };
 
   return {
     async create(organizationId: string, fields: ProspectFields & { email: string }): Promise<ProspectRecord> {
@@ -126,11 +139,11 @@ export function createProspectRepository(db: Database) {
         ? order.descending
           ? sql`and (${sql(order.column)}, id) < (${order.after[0]}, ${order.after[1]})`
           : sql`and (${sql(order.column)}, id) > (${order.after[0]}, ${order.after[1]})`
-        : sql``;
+        : nothing;
       const rows = await sql<ProspectRow[]>`
         select ${columns} from prospects
-        where organization_id = ${organizationId} ${filters(db, filter)} ${keyset}
-        order by ${sql.unsafe(`${order.column} ${direction}, id ${direction}`)}
+        where organization_id = ${organizationId} ${filters(db, filter, nothing)} ${keyset}
+        order by ${orderBy(order.column, direction)}
         limit ${limit + 1}`;
       return toPage(rows.map(toProspect), limit, cursorKey);
     },
@@ -143,7 +156,10 @@ export function createProspectRepository(db: Database) {
   };
 }
 
-function filters(db: Database, filter: ProspectFilter) {
+/** An SQL fragment, as `sql\`…\`` makes one. */
+type Fragment = ReturnType<Database["sql"]["unsafe"]>;
+
+function filters(db: Database, filter: ProspectFilter, nothing: Fragment): Fragment {
   const { sql } = db;
   const parts = [];
   if (filter.status !== undefined) parts.push(sql`and status = ${filter.status}`);
@@ -158,7 +174,8 @@ function filters(db: Database, filter: ProspectFilter) {
   if (filter.createdAfter !== undefined) parts.push(sql`and created_at >= ${filter.createdAfter}`);
   if (filter.createdBefore !== undefined) parts.push(sql`and created_at < ${filter.createdBefore}`);
   // An empty array would be bound as a value list, not as no SQL at all.
-  return parts.reduce((joined, part) => sql`${joined} ${part}`, sql``);
+  if (parts.length === 0) return nothing;
+  return parts.reduce((joined: Fragment, part) => sql`${joined} ${part}`, nothing);
 }
 
 function toRow(sql: SQL, fields: ProspectFields): Record<string, unknown> {
