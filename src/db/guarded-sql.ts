@@ -21,6 +21,8 @@ interface Pending {
   query: { cancel(): unknown };
   reject: (error: unknown) => void;
   done: boolean;
+  prev: Pending | undefined;
+  next: Pending | undefined;
 }
 
 /**
@@ -47,21 +49,39 @@ export function guardSql(
 } {
   const { timeoutMs, breaker } = options;
   const sweepMs = Math.max(5, Math.min(100, Math.round(timeoutMs / 15)));
-  const waiting = new Set<Pending>();
+  // Waiting queries in a list kept in start order, which is deadline order (one timeout for all):
+  // a Set's add and delete cost ~8 µs a query under churn (a standalone 21-row query: 47 µs CPU
+  // with the Set, 38 without), a list's a few property writes.
+  let head: Pending | undefined;
+  let tail: Pending | undefined;
+  let count = 0;
   /** Queries answered so far: a deadline missed while others are answered is one slow query. */
   let answered = 0;
   /** What a transaction "cancels" at its deadline: Bun cannot cancel one; the caller is released. */
   const noCancel = { cancel() {} };
   let sweeper: ReturnType<typeof setInterval> | undefined;
 
+  const append = (entry: Pending) => {
+    entry.prev = tail;
+    if (tail) tail.next = entry;
+    else head = entry;
+    tail = entry;
+    count++;
+  };
   const settle = (entry: Pending) => {
     entry.done = true;
-    waiting.delete(entry);
+    if (entry.prev) entry.prev.next = entry.next;
+    else head = entry.next;
+    if (entry.next) entry.next.prev = entry.prev;
+    else tail = entry.prev;
+    entry.prev = undefined;
+    entry.next = undefined;
+    count--;
   };
   const sweep = () => {
     const now = performance.now();
-    for (const entry of waiting) {
-      if (entry.done || entry.due > now) continue;
+    while (head && head.due <= now) {
+      const entry = head;
       settle(entry);
       // A query stuck behind a dead connection must not hold a pool slot after we gave up.
       entry.query.cancel();
@@ -71,7 +91,7 @@ export function guardSql(
       if (entry.query === noCancel || answered !== entry.answeredBefore) breaker.failure();
       else breaker.trip();
     }
-    if (waiting.size === 0) {
+    if (count === 0) {
       clearInterval(sweeper);
       sweeper = undefined;
     }
@@ -90,8 +110,10 @@ export function guardSql(
         query,
         reject,
         done: false,
+        prev: undefined,
+        next: undefined,
       };
-      waiting.add(entry);
+      append(entry);
       sweeper ??= setInterval(sweep, sweepMs);
       start(
         (value) => {
@@ -173,13 +195,14 @@ export function guardSql(
     sql: proxy,
     guard: {
       failAll() {
-        for (const entry of waiting) {
+        while (head) {
+          const entry = head;
           settle(entry);
           entry.query.cancel();
           entry.reject(new DatabaseUnavailableError(databaseUnavailableMessage));
         }
       },
-      pending: () => waiting.size,
+      pending: () => count,
     },
   };
 }
