@@ -1,3 +1,4 @@
+import { type ArrivalEntry, ArrivalList } from "../lib/arrival-list";
 import { TimeoutError } from "../lib/timeout";
 
 const tickMs = 10;
@@ -17,17 +18,29 @@ export type ReplyDeadline = <T>(reply: Promise<T>) => Promise<T>;
  * about `ms`, since a free loop ticks on time.
  */
 export function createReplyDeadline(ms: number): ReplyDeadline {
-  const pending = new Set<{ due: number; fail: () => void }>();
+  // Oldest first, which is deadline order: every wait has the same `ms` on one clock.
+  const pending = new ArrivalList<Waiting>();
   let clock = 0;
   let last = 0;
   let ticker: ReturnType<typeof setInterval> | undefined;
+
+  /** Takes the entry out of the list; false when it was already out (answered or given up). */
+  const take = (entry: Waiting): boolean => {
+    if (!entry.listed) return false;
+    entry.listed = false;
+    pending.remove(entry);
+    return true;
+  };
 
   const tick = () => {
     const now = performance.now();
     const elapsed = now - last;
     last = now;
     if (elapsed <= 2 * tickMs) clock += elapsed;
-    for (const entry of pending) if (entry.due <= clock) entry.fail();
+    for (let entry = pending.oldest; entry && entry.due <= clock; entry = pending.oldest) {
+      take(entry);
+      entry.reject(new TimeoutError(ms));
+    }
     if (pending.size === 0) {
       clearInterval(ticker);
       ticker = undefined;
@@ -36,14 +49,8 @@ export function createReplyDeadline(ms: number): ReplyDeadline {
 
   return <T>(promise: Promise<T>) =>
     new Promise<T>((resolve, reject) => {
-      const entry = {
-        due: clock + ms,
-        fail: () => {
-          pending.delete(entry);
-          reject(new TimeoutError(ms));
-        },
-      };
-      pending.add(entry);
+      const entry: Waiting = { due: clock + ms, reject, listed: true, prev: undefined, next: undefined };
+      pending.append(entry);
       if (!ticker) {
         last = performance.now();
         ticker = setInterval(tick, tickMs);
@@ -51,11 +58,18 @@ export function createReplyDeadline(ms: number): ReplyDeadline {
       }
       promise.then(
         (value) => {
-          if (pending.delete(entry)) resolve(value);
+          if (take(entry)) resolve(value);
         },
         (error) => {
-          if (pending.delete(entry)) reject(error);
+          if (take(entry)) reject(error);
         },
       );
     });
+}
+
+interface Waiting extends ArrivalEntry<Waiting> {
+  due: number;
+  reject: (error: unknown) => void;
+  /** In the list: neither answered nor given up yet. */
+  listed: boolean;
 }
