@@ -21,9 +21,10 @@ interface Pending {
   answeredBefore: number;
   query: { cancel(): unknown };
   reject: (error: unknown) => void;
-  done: boolean;
   prev: Pending | undefined;
   next: Pending | undefined;
+  /** Still waiting: neither answered nor given up (src/lib/arrival-list.ts). */
+  listed: boolean;
 }
 
 /**
@@ -58,14 +59,10 @@ export function guardSql(
   const noCancel = { cancel() {} };
   let sweeper: ReturnType<typeof setInterval> | undefined;
 
-  const settle = (entry: Pending) => {
-    entry.done = true;
-    waiting.remove(entry);
-  };
   const sweep = () => {
     const now = performance.now();
     for (let entry = waiting.oldest; entry && entry.due <= now; entry = waiting.oldest) {
-      settle(entry);
+      waiting.remove(entry);
       // A query stuck behind a dead connection must not hold a pool slot after we gave up.
       entry.query.cancel();
       entry.reject(new DatabaseTimeoutError(databaseUnavailableMessage));
@@ -80,7 +77,7 @@ export function guardSql(
     }
   };
 
-  /** Runs `start` (which settles through the two callbacks) under the breaker and the deadline. */
+  /** Runs `start` (which answers through the two callbacks) under the breaker and the deadline. */
   const run = <T>(
     query: { cancel(): unknown },
     start: (resolve: (v: T) => void, reject: (e: unknown) => void) => void,
@@ -92,23 +89,21 @@ export function guardSql(
         answeredBefore: answered,
         query,
         reject,
-        done: false,
         prev: undefined,
         next: undefined,
+        listed: false,
       };
       waiting.append(entry);
       sweeper ??= setInterval(sweep, sweepMs);
       start(
         (value) => {
           answered++;
-          if (entry.done) return;
-          settle(entry);
+          if (!waiting.remove(entry)) return;
           breaker.success();
           resolve(value);
         },
         (error) => {
-          if (entry.done) return;
-          settle(entry);
+          if (!waiting.remove(entry)) return;
           const typed = classifyDatabaseError(error);
           // Only "the database is not there" counts against it; a conflict is an answer.
           if (typed instanceof DatabaseUnavailableError) breaker.failure();
@@ -179,7 +174,7 @@ export function guardSql(
     guard: {
       failAll() {
         for (let entry = waiting.oldest; entry; entry = waiting.oldest) {
-          settle(entry);
+          waiting.remove(entry);
           entry.query.cancel();
           entry.reject(new DatabaseUnavailableError(databaseUnavailableMessage));
         }

@@ -69,18 +69,10 @@ export function createInFlight(options: InFlightOptions): InFlight {
   let running = 0;
   let sweeper: ReturnType<typeof setInterval> | undefined;
 
-  /** Takes the entry out of the list; false when it was already out (answered by the other side). */
-  const unlink = (entry: Pending): boolean => {
-    if (!entry.listed) return false;
-    entry.listed = false;
-    pending.remove(entry);
-    return true;
-  };
-
   const sweep = () => {
     const now = performance.now();
     for (let entry = pending.oldest; entry && now - entry.startedAt >= timeoutMs; entry = pending.oldest) {
-      unlink(entry);
+      pending.remove(entry);
       timeOut(entry, now);
     }
     if (!pending.oldest) {
@@ -133,19 +125,19 @@ export function createInFlight(options: InFlightOptions): InFlight {
       }
       running++;
       return new Promise((resolve, reject) => {
-        const entry: Pending = { request, startedAt, answer: resolve, prev: undefined, next: undefined, listed: true };
+        const entry: Pending = { request, startedAt, answer: resolve, prev: undefined, next: undefined, listed: false };
         pending.append(entry);
         sweeper ??= startSweeper(sweep, sweepMs);
         result.then(
           (response) => {
             running--;
-            if (!unlink(entry)) return;
+            if (!pending.remove(entry)) return;
             resolve(response);
             dispatch?.answered(request, response, startedAt);
           },
           (error) => {
             running--;
-            if (unlink(entry)) reject(error);
+            if (pending.remove(entry)) reject(error);
           },
         );
       });

@@ -2,6 +2,8 @@
 export interface ArrivalEntry<T> {
   prev: T | undefined;
   next: T | undefined;
+  /** In the list now: appended and not removed since. */
+  listed: boolean;
 }
 
 /**
@@ -15,6 +17,7 @@ export class ArrivalList<T extends ArrivalEntry<T>> {
   size = 0;
 
   append(entry: T): void {
+    entry.listed = true;
     entry.prev = this.newest;
     if (this.newest) this.newest.next = entry;
     else this.oldest = entry;
@@ -22,8 +25,13 @@ export class ArrivalList<T extends ArrivalEntry<T>> {
     this.size++;
   }
 
-  /** Takes an entry that is in the list out of it. */
-  remove(entry: T): void {
+  /**
+   * Takes the entry out; false when it was not in the list (the other side, an answer or a
+   * deadline, took it first), so that whichever comes second knows to do nothing.
+   */
+  remove(entry: T): boolean {
+    if (!entry.listed) return false;
+    entry.listed = false;
     if (entry.prev) entry.prev.next = entry.next;
     else this.oldest = entry.next;
     if (entry.next) entry.next.prev = entry.prev;
@@ -31,5 +39,6 @@ export class ArrivalList<T extends ArrivalEntry<T>> {
     entry.prev = undefined;
     entry.next = undefined;
     this.size--;
+    return true;
   }
 }

@@ -24,21 +24,13 @@ export function createReplyDeadline(ms: number): ReplyDeadline {
   let last = 0;
   let ticker: ReturnType<typeof setInterval> | undefined;
 
-  /** Takes the entry out of the list; false when it was already out (answered or given up). */
-  const take = (entry: Waiting): boolean => {
-    if (!entry.listed) return false;
-    entry.listed = false;
-    pending.remove(entry);
-    return true;
-  };
-
   const tick = () => {
     const now = performance.now();
     const elapsed = now - last;
     last = now;
     if (elapsed <= 2 * tickMs) clock += elapsed;
     for (let entry = pending.oldest; entry && entry.due <= clock; entry = pending.oldest) {
-      take(entry);
+      pending.remove(entry);
       entry.reject(new TimeoutError(ms));
     }
     if (pending.size === 0) {
@@ -49,7 +41,7 @@ export function createReplyDeadline(ms: number): ReplyDeadline {
 
   return <T>(promise: Promise<T>) =>
     new Promise<T>((resolve, reject) => {
-      const entry: Waiting = { due: clock + ms, reject, listed: true, prev: undefined, next: undefined };
+      const entry: Waiting = { due: clock + ms, reject, listed: false, prev: undefined, next: undefined };
       pending.append(entry);
       if (!ticker) {
         last = performance.now();
@@ -58,10 +50,10 @@ export function createReplyDeadline(ms: number): ReplyDeadline {
       }
       promise.then(
         (value) => {
-          if (take(entry)) resolve(value);
+          if (pending.remove(entry)) resolve(value);
         },
         (error) => {
-          if (take(entry)) reject(error);
+          if (pending.remove(entry)) reject(error);
         },
       );
     });
@@ -70,6 +62,4 @@ export function createReplyDeadline(ms: number): ReplyDeadline {
 interface Waiting extends ArrivalEntry<Waiting> {
   due: number;
   reject: (error: unknown) => void;
-  /** In the list: neither answered nor given up yet. */
-  listed: boolean;
 }

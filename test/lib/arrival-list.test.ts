@@ -5,7 +5,7 @@ interface Item extends ArrivalEntry<Item> {
   name: string;
 }
 
-const item = (name: string): Item => ({ name, prev: undefined, next: undefined });
+const item = (name: string): Item => ({ name, prev: undefined, next: undefined, listed: false });
 
 function names(list: ArrivalList<Item>): string[] {
   const out: string[] = [];
@@ -26,10 +26,21 @@ test("keeps arrival order, oldest first, whichever entries leave and from where"
   list.append(b);
   expect(names(list)).toEqual(["c", "b"]);
   expect(list.size).toBe(2);
-  list.remove(c);
-  list.remove(b);
+  expect(list.remove(c)).toBe(true);
+  expect(list.remove(b)).toBe(true);
   expect(list.oldest).toBeUndefined();
   expect(list.size).toBe(0);
   list.append(a);
   expect(names(list)).toEqual(["a"]);
+});
+
+test("removing an entry a second time, or one never appended, does nothing and says so", () => {
+  const list = new ArrivalList<Item>();
+  const [a, b] = ["a", "b"].map(item) as [Item, Item];
+  list.append(a);
+  expect(list.remove(b)).toBe(false);
+  expect(list.remove(a)).toBe(true);
+  expect(list.remove(a)).toBe(false);
+  expect(list.size).toBe(0);
+  expect(list.oldest).toBeUndefined();
 });
