@@ -2,6 +2,7 @@ import type { SQL } from "bun";
 import { type Page, toPage } from "../../db/cursor";
 import type { Database } from "../../db/database";
 import { toDatabaseError } from "../../db/errors";
+import { limitClauses } from "../../db/limit-clause";
 import { parseJson, toIso, toNumber } from "../../db/values";
 import type { ProspectStatus } from "./model";
 
@@ -72,6 +73,8 @@ export function createProspectRepository(db: Database) {
   // Fragments made once and shared, as `columns` is: each one Bun's client builds is a whole Query
   // object (~3–4 µs), and a list used to build three per request for no SQL that ever changes.
   const nothing: Fragment = sql``;
+  // A page is at most 1,000 rows, and one more is read to know whether another follows.
+  const limitOf = limitClauses(sql, 1001);
   const orderings = new Map<string, ReturnType<typeof sql.unsafe>>();
   const orderBy = (column: ProspectOrder["column"], direction: "asc" | "desc") => {
     const text = `${column} ${direction}, id ${direction}`;
@@ -144,7 +147,7 @@ export function createProspectRepository(db: Database) {
         select ${columns} from prospects
         where organization_id = ${organizationId} ${filters(db, filter, nothing)} ${keyset}
         order by ${orderBy(order.column, direction)}
-        limit ${limit + 1}`;
+        ${limitOf(limit + 1)}`;
       return toPage(rows.map(toProspect), limit, cursorKey);
     },
 

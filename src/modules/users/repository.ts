@@ -1,6 +1,7 @@
 import { type CursorKey, decodeCursor, type Page, toPage } from "../../db/cursor";
 import type { Database } from "../../db/database";
 import { toDatabaseError } from "../../db/errors";
+import { limitClauses } from "../../db/limit-clause";
 import { nowIso, toBool, toIso, toNumber } from "../../db/values";
 
 export type Role = "viewer" | "user" | "admin";
@@ -51,6 +52,7 @@ export type UserRepository = ReturnType<typeof createUserRepository>;
 export function createUserRepository(db: Database) {
   const { sql } = db;
   const columns = sql.unsafe("id, organization_id, email, password_hash, role, disabled, created_at, updated_at");
+  const limitOf = limitClauses(sql, 1001);
 
   return {
     async createUser(user: NewUser): Promise<UserRecord> {
@@ -90,10 +92,10 @@ export function createUserRepository(db: Database) {
         ? await sql<UserRow[]>`
             select ${columns} from users
             where organization_id = ${organizationId} and (created_at, id) > (${after[0]}, ${after[1]})
-            order by created_at, id limit ${page.limit + 1}`
+            order by created_at, id ${limitOf(page.limit + 1)}`
         : await sql<UserRow[]>`
             select ${columns} from users where organization_id = ${organizationId}
-            order by created_at, id limit ${page.limit + 1}`;
+            order by created_at, id ${limitOf(page.limit + 1)}`;
       return toPage(rows.map(toUser), page.limit, cursorKey);
     },
 
