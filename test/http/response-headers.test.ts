@@ -39,3 +39,17 @@ test("a route's own value for a security header applies to its response only", a
   expect(next.headers.has("x-extra")).toBe(false);
   expect(next.headers.get("x-content-type-options")).toBe("nosniff");
 });
+
+test("a header repeated with the same value keeps it, and one whose value changes carries the new one", async () => {
+  const built = buildTestApp({ env: {} });
+  built.app.get("/tagged/:value", ({ params, set }) => {
+    set.headers["x-tag"] = params.value;
+    return { tag: params.value };
+  });
+  const { request } = built;
+  const seen: (string | null)[] = [];
+  for (const path of ["/tagged/a", "/tagged/a", "/tagged/b", "/health", "/tagged/b", "/tagged/a"]) {
+    seen.push((await request(path)).headers.get("x-tag"));
+  }
+  expect(seen).toEqual(["a", "a", "b", null, "b", "a"]);
+});
