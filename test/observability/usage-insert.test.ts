@@ -64,4 +64,54 @@ describe.each(dialects)("usage rows written in one statement on %s", (dialect) =
       rows.map((r) => [r.userId, r.requestId]),
     );
   });
+
+  const stored = (from: string) =>
+    database.db.sql`
+      SELECT id, user_id, organization_id, api_key_id, endpoint, method, status_code, response_time_ms,
+             request_id, trace_id, created_at
+      FROM api_usage WHERE id >= ${from} ORDER BY id`;
+  const asRows = (found: Record<string, unknown>[]) =>
+    found.map((r) => ({
+      id: r.id,
+      userId: r.user_id,
+      organizationId: r.organization_id,
+      apiKeyId: r.api_key_id,
+      endpoint: r.endpoint,
+      method: r.method,
+      statusCode: toNumber(r.status_code),
+      responseTimeMs: toNumber(r.response_time_ms),
+      requestId: r.request_id,
+      traceId: r.trace_id,
+      createdAt: new Date(r.created_at as string).toISOString(),
+    }));
+
+  test("a batch of ordinary values comes back value for value: nulls, the word NULL, fractions, milliseconds", async () => {
+    const rows = Array.from({ length: 500 }, (_, n) => ({
+      ...row(`req_${n}`, 100 + n),
+      userId: [null, "NULL", "user-1"][n % 3] ?? null,
+      organizationId: n % 5 === 0 ? null : "org-1",
+      apiKeyId: n % 7 === 0 ? "key-7" : null,
+      method: n % 2 === 0 ? "GET" : "POST",
+      statusCode: [200, 201, 404, 503][n % 4] as number,
+      responseTimeMs: n / 8 + 0.001,
+      createdAt: new Date(Date.UTC(2026, 11, 1, 9) + n * 37).toISOString(),
+    }));
+    await createUsageRepository(database.db).insertColumns({ ...usageColumns(rows), firstAttempt: true });
+    expect(asRows(await stored(rows[0]?.id as string))).toEqual(rows);
+  });
+
+  test("a value holding the unit separator (U+001F) is stored whole, with the rest of its batch", async () => {
+    const rows = [0, 1, 2].map((n) => ({
+      ...row(`req_sep_${n}`, 700 + n),
+      endpoint: n === 1 ? "/odd\u001fpath" : "/api/v1/me",
+    }));
+    await createUsageRepository(database.db).insertColumns({ ...usageColumns(rows), firstAttempt: true });
+    expect(asRows(await stored(rows[0]?.id as string))).toEqual(rows);
+  });
+
+  test("a batch of one row whose optional ids are all missing is one row of nulls", async () => {
+    const rows = [{ ...row("req_single", 800), userId: null, organizationId: null, apiKeyId: null }];
+    await createUsageRepository(database.db).insertColumns({ ...usageColumns(rows), firstAttempt: true });
+    expect(asRows(await stored(rows[0]?.id as string))).toEqual(rows);
+  });
 });

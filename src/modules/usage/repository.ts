@@ -125,33 +125,103 @@ export function createUsageRepository(db: Database) {
 }
 
 function insertColumnsPostgres(sql: Database["sql"], batch: UsageColumns) {
-  // Array literals as text, cast in SQL: the driver's own array encoding costs ~1 µs a row more.
-  const id = textArray(batch.id);
-  const userId = textArray(batch.userId);
-  const organizationId = textArray(batch.organizationId);
-  const apiKeyId = textArray(batch.apiKeyId);
-  const endpoint = textArray(batch.endpoint);
-  const method = textArray(batch.method);
-  const statusCode = numberArray(batch.statusCode);
-  const responseTimeMs = numberArray(batch.responseTimeMs);
-  const requestId = textArray(batch.requestId);
-  const traceId = textArray(batch.traceId);
-  const createdAtMs = numberArray(batch.createdAtMs);
+  const text = delimitedColumns(batch);
+  // ON CONFLICT only on a retry: a first attempt's ids were made for it, and the check costs
+  // Postgres a second look-up in the key a row.
+  const onConflict = batch.firstAttempt ? sql`` : sql`ON CONFLICT (id) DO NOTHING`;
+  if (!text) return insertArrayLiterals(sql, batch, onConflict);
+  // Each column as one text of values separated by U+001F, split by string_to_array: Postgres
+  // reads 500 rows' eleven columns in ~1.4–1.9 µs a row this way against ~2.7–3.1 for array
+  // literals, whose parser goes character by character through quotes and escapes. '' is NULL in
+  // the nullable columns (no id is blank: a blank value anywhere sends the batch as literals).
   // created_at from epoch ms: a float8 holds ms / 1000 closely enough that the column's
-  // millisecond precision gets back the exact ms (checked over 1970–2100). A first attempt's ids
-  // were made for it: it skips ON CONFLICT, which costs Postgres a second look-up in the key a row.
+  // millisecond precision gets back the exact ms (checked over 1970–2100).
   return sql`
     INSERT INTO api_usage (id, user_id, organization_id, api_key_id, endpoint, method, status_code,
                            response_time_ms, request_id, trace_id, created_at)
     SELECT id, user_id, organization_id, api_key_id, endpoint, method, status_code,
            response_time_ms, request_id, trace_id, to_timestamp(created_at_ms::float8 / 1000)
     FROM unnest(
-      ${id}::text[], ${userId}::text[], ${organizationId}::text[], ${apiKeyId}::text[],
-      ${endpoint}::text[], ${method}::text[], ${statusCode}::integer[], ${responseTimeMs}::double precision[],
-      ${requestId}::text[], ${traceId}::text[], ${createdAtMs}::bigint[])
+      string_to_array(${text.id}, chr(31)), string_to_array(${text.userId}, chr(31), ''),
+      string_to_array(${text.organizationId}, chr(31), ''), string_to_array(${text.apiKeyId}, chr(31), ''),
+      string_to_array(${text.endpoint}, chr(31)), string_to_array(${text.method}, chr(31)),
+      string_to_array(${text.statusCode}, chr(31))::integer[],
+      string_to_array(${text.responseTimeMs}, chr(31))::double precision[],
+      string_to_array(${text.requestId}, chr(31)), string_to_array(${text.traceId}, chr(31)),
+      string_to_array(${text.createdAtMs}, chr(31))::bigint[])
       AS batch(id, user_id, organization_id, api_key_id, endpoint, method, status_code,
                response_time_ms, request_id, trace_id, created_at_ms)
-    ${batch.firstAttempt ? sql`` : sql`ON CONFLICT (id) DO NOTHING`}`;
+    ${onConflict}`;
+}
+
+/** The batch's columns in array literals, for values the delimited text cannot carry. */
+function insertArrayLiterals(
+  sql: Database["sql"],
+  batch: UsageColumns,
+  onConflict: ReturnType<Database["sql"]["unsafe"]>,
+) {
+  return sql`
+    INSERT INTO api_usage (id, user_id, organization_id, api_key_id, endpoint, method, status_code,
+                           response_time_ms, request_id, trace_id, created_at)
+    SELECT id, user_id, organization_id, api_key_id, endpoint, method, status_code,
+           response_time_ms, request_id, trace_id, to_timestamp(created_at_ms::float8 / 1000)
+    FROM unnest(
+      ${textArray(batch.id)}::text[], ${textArray(batch.userId)}::text[],
+      ${textArray(batch.organizationId)}::text[], ${textArray(batch.apiKeyId)}::text[],
+      ${textArray(batch.endpoint)}::text[], ${textArray(batch.method)}::text[],
+      ${numberArray(batch.statusCode)}::integer[], ${numberArray(batch.responseTimeMs)}::double precision[],
+      ${textArray(batch.requestId)}::text[], ${textArray(batch.traceId)}::text[],
+      ${numberArray(batch.createdAtMs)}::bigint[])
+      AS batch(id, user_id, organization_id, api_key_id, endpoint, method, status_code,
+               response_time_ms, request_id, trace_id, created_at_ms)
+    ${onConflict}`;
+}
+
+const separator = "\u001f";
+
+/** Every column as its values joined by U+001F; undefined when a value is blank or holds U+001F. */
+function delimitedColumns(batch: UsageColumns) {
+  const id = delimitedText(batch.id);
+  const userId = delimitedText(batch.userId);
+  const organizationId = delimitedText(batch.organizationId);
+  const apiKeyId = delimitedText(batch.apiKeyId);
+  const endpoint = delimitedText(batch.endpoint);
+  const method = delimitedText(batch.method);
+  const requestId = delimitedText(batch.requestId);
+  const traceId = delimitedText(batch.traceId);
+  if (
+    id === undefined ||
+    userId === undefined ||
+    organizationId === undefined ||
+    apiKeyId === undefined ||
+    endpoint === undefined ||
+    method === undefined ||
+    requestId === undefined ||
+    traceId === undefined
+  ) {
+    return undefined;
+  }
+  return {
+    id,
+    userId,
+    organizationId,
+    apiKeyId,
+    endpoint,
+    method,
+    requestId,
+    traceId,
+    statusCode: numberTexts(batch.statusCode).join(separator),
+    responseTimeMs: numberTexts(batch.responseTimeMs).join(separator),
+    createdAtMs: numberTexts(batch.createdAtMs).join(separator),
+  };
+}
+
+/** `a␟b␟␟c` (a null as nothing); undefined when a value is blank, or holds the separator itself. */
+export function delimitedText(values: readonly (string | null)[]): string | undefined {
+  for (let i = 0; i < values.length; i++) if (values[i]?.length === 0) return undefined;
+  // One scan of everything joined: a value that holds the separator would split in two.
+  if (values.join("").includes(separator)) return undefined;
+  return values.join(separator);
 }
 
 // An element that needs quoting in a Postgres array literal: quotes, backslashes, braces, commas,
@@ -188,6 +258,10 @@ function quotedTextArray(values: readonly (string | null)[]): string {
 }
 
 function numberArray(values: NumberColumn): string {
+  return `{${numberTexts(values).join(",")}}`;
+}
+
+function numberTexts(values: NumberColumn): string[] {
   // A typed array's join costs ~30 ns a value; runs of one value (a status, a millisecond) are
   // the common case, so each run's text is made once and the strings joined: ~11–16 ns.
   const texts: string[] = new Array(values.length);
@@ -201,7 +275,7 @@ function numberArray(values: NumberColumn): string {
     }
     texts[i] = text;
   }
-  return `{${texts.join(",")}}`;
+  return texts;
 }
 
 function insertJsonSqlite(sql: Database["sql"], batch: UsageColumns) {
