@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { createMetrics } from "../../src/observability/metrics";
 import { buildTestApp } from "../helpers/app";
 import { routeRequests } from "../reliability/support/route-requests";
+import { minimumRole } from "../reliability/support/route-roles";
 
 type Json = Record<string, unknown>;
 interface Operation {
@@ -31,13 +32,14 @@ const typed = (schema: Json | undefined) =>
 
 /**
  * The statuses the authorization matrix and the hostile-input suites observe on a route: its
- * success, 401/403 when secured, 422 for bad input, 404 for an :id, 400/413/415 for bodies (and
+ * success, 401 when secured and 403 when some role is below the route's, 422 for bad input, 404 for an :id, 400/413/415 for bodies (and
  * 400 for bytes a database refuses), and 429/503 under /api/v1 (limits, load shedding, outages).
  */
 function observedStatuses(method: string, path: string, operation: Operation): number[] {
   const statuses = new Set<number>([routeRequests[`${method} ${path}`]?.status ?? 200]);
   const secured = JSON.stringify(operation.security ?? []).includes("bearer");
-  if (secured) for (const status of [401, 403]) statuses.add(status);
+  if (secured) statuses.add(401);
+  if (belowRolePossible(method, path)) statuses.add(403);
   const validated = (operation.parameters ?? []).filter((p) => p.name !== "If-None-Match");
   if (validated.length > 0 || operation.requestBody) statuses.add(422);
   if (path.includes("/:")) statuses.add(404);
@@ -45,6 +47,12 @@ function observedStatuses(method: string, path: string, operation: Operation): n
   if (path.startsWith("/api/v1/")) for (const status of [400, 429, 503]) statuses.add(status);
   return [...statuses];
 }
+
+/** A caller can be below the route's role: it needs more than a viewer (every caller is one). */
+const belowRolePossible = (method: string, path: string) => {
+  const minimum = minimumRole[`${method} ${path}`];
+  return minimum === "user" || minimum === "admin";
+};
 
 describe("every operation of the served document is complete", () => {
   test("the document has one operation per route of the app: 25", () => {
@@ -100,4 +108,19 @@ describe("every operation of the served document is complete", () => {
       "user",
     ]);
   });
+});
+
+test("403 is documented exactly on the operations some signed-in caller's role is below", () => {
+  const wrong: string[] = [];
+  for (const route of routes.filter((r) => r.path.startsWith("/api/v1/"))) {
+    const operation = document.paths[templateOf(route.path)]?.[route.method.toLowerCase()];
+    const documented = operation?.responses["403"] !== undefined;
+    if (documented !== belowRolePossible(route.method, route.path)) {
+      wrong.push(`${route.method} ${route.path}: 403 ${documented ? "documented" : "missing"}`);
+    }
+  }
+  expect(wrong).toEqual([]);
+  // The viewers' own routes: nothing a signed-in caller sends can be refused for its role there.
+  expect(document.paths["/api/v1/me"]?.get?.responses["403"]).toBeUndefined();
+  expect(document.paths["/api/v1/prospects"]?.post?.responses["403"]).toBeDefined();
 });

@@ -3,7 +3,7 @@ import { httpError } from "../../http/errors";
 import { requestState } from "../../http/request-state";
 import { errorEnvelopeSchema } from "../../http/schemas";
 import type { Authenticator } from "./authenticator";
-import { type Principal, type Role, roleAtLeast } from "./principal";
+import { type Principal, type Role, roleAtLeast, roles } from "./principal";
 import { missingCredentials } from "./tokens";
 
 export const securityRequirement: Array<Record<string, string[]>> = [{ bearer: [] }, { apiKey: [] }];
@@ -12,6 +12,9 @@ export const securityRequirement: Array<Record<string, string[]>> = [{ bearer: [
  * The `auth` route option: `{ auth: "viewer" | "user" | "admin" }` requires a principal with at
  * least that role and puts it in the context as `principal`.
  */
+const refusedWithoutCredentials = { 401: errorEnvelopeSchema };
+const refusedBelowRole = { 401: errorEnvelopeSchema, 403: errorEnvelopeSchema };
+
 export function authGuard(
   authenticator: Authenticator,
   countRefusal?: (request: Request, headers: Record<string, unknown>) => Promise<void>,
@@ -40,9 +43,13 @@ export function authGuard(
       detail: {
         security: securityRequirement,
         description: `Needs a user's access token or an API key, with the ${minimum} role or above.`,
+        // For the document (src/modules/docs/operations.ts): a 403 only where a role is below this.
+        "x-minimum-role": minimum,
       },
-      // What a refused caller receives (the error handler writes it), in the types Eden reads.
-      response: { 401: errorEnvelopeSchema, 403: errorEnvelopeSchema },
+      // What a refused caller receives (the error handler writes it), for Eden and the document:
+      // 403 only where a role is below the route's (every signed-in caller has the lowest). A
+      // macro's type cannot depend on its argument, so the types name 403 on every route.
+      response: (minimum === roles[0] ? refusedWithoutCredentials : refusedBelowRole) as typeof refusedBelowRole,
       // transform runs before validation: a caller who may not use the route gets 401/403, never
       // a 422 that describes the body it expects. A cached principal is one Map lookup, no Promise;
       // anything else (first sight of a token, every refusal) goes the awaited way.

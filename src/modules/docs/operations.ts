@@ -2,6 +2,7 @@ import { toOpenAPISchema } from "@elysiajs/openapi";
 import type { AnyElysia } from "elysia";
 import type { Config } from "../../config";
 import { errorEnvelopeSchema } from "../../http/schemas";
+import { roles } from "../auth/principal";
 import { commonHeaders, documentation, errorResponseRef, rateLimitHeaders } from "./document";
 import { createSchemaRegistry, type JsonSchema, type SchemaRegistry, toDocumentSchema } from "./json-schema";
 
@@ -15,7 +16,7 @@ interface Route {
     params?: unknown;
     headers?: unknown;
     response?: unknown;
-    detail?: { hide?: boolean; security?: unknown[] };
+    detail?: { hide?: boolean; security?: unknown[]; "x-minimum-role"?: string };
   };
 }
 
@@ -63,8 +64,10 @@ export function buildDocument(plugin: AnyElysia, config: Config) {
 function completeOperation(operation: Operation, route: Route, method: string, registry: SchemaRegistry) {
   const hooks = route.hooks ?? {};
   const api = route.path.startsWith("/api/v1/");
-  // The auth guard's schemes (not /metrics' own token): 401 without credentials, 403 below the role.
+  // The auth guard's schemes (not /metrics' own token): 401 without credentials, 403 below the
+  // route's role, which no signed-in caller is where the route takes the lowest (every one has it).
   const secured = (hooks.detail?.security ?? []).some((r) => "bearer" in (r as object) || "apiKey" in (r as object));
+  const belowRolePossible = secured && hooks.detail?.["x-minimum-role"] !== roles[0];
   operation.operationId = operationIdOf(method, route.path);
   // A public operation says so, or the document-level default would be read as "unspecified".
   operation.security ??= [];
@@ -112,7 +115,8 @@ function completeOperation(operation: Operation, route: Route, method: string, r
   }
   if (api && method === "get")
     responses["304"] = { description: "Not modified (If-None-Match)", headers: successHeaders };
-  for (const status of implicitErrors(route, method, api, secured)) responses[status] ??= errorResponseRef(status);
+  for (const status of implicitErrors(route, method, api, secured, belowRolePossible))
+    responses[status] ??= errorResponseRef(status);
   operation.responses = Object.fromEntries(Object.entries(responses).sort(([a], [b]) => Number(a) - Number(b)));
 }
 
@@ -153,15 +157,19 @@ function contentOf(schema: unknown, registry: SchemaRegistry) {
 }
 
 /** The errors a route can give by its shape, whatever its handler does. */
-function implicitErrors(route: Route, method: string, api: boolean, secured: boolean): number[] {
+function implicitErrors(
+  route: Route,
+  method: string,
+  api: boolean,
+  secured: boolean,
+  belowRolePossible: boolean,
+): number[] {
   const hooks = route.hooks ?? {};
   // 400: a malformed or repeated Host is refused on every route.
   const statuses = new Set([400]);
   if (api) for (const status of [429, 500, 503]) statuses.add(status);
-  if (secured) {
-    statuses.add(401);
-    statuses.add(403);
-  }
+  if (secured) statuses.add(401);
+  if (belowRolePossible) statuses.add(403);
   if (route.path.includes("/:")) statuses.add(404);
   if (hooks.query || hooks.params || hooks.headers || hooks.body) statuses.add(422);
   // Any body on these methods goes through the JSON reader: too large, not JSON.
