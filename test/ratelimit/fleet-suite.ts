@@ -2,17 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createTestDatabase, dialects, type TestDatabase } from "../helpers/database";
 import { cheapHashEnv, type SeededOrganization, seedOrganization } from "../helpers/fixtures";
 import { type ServerProcess, startServer } from "../server/server-process";
-import { expectOneSharedCount, testPrefix } from "./support";
-
-/** The readiness check of Redis on `server`, polled for up to `ms` until it says `wanted`. */
-async function redisCheck(server: ServerProcess, wanted: string, ms: number): Promise<string | undefined> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const ready = (await (await fetch(`${server.base}/health/ready`)).json()) as { checks: Record<string, string> };
-    if (ready.checks.redis === wanted || Date.now() >= deadline) return ready.checks.redis;
-    await Bun.sleep(100);
-  }
-}
+import { expectOneSharedCount, redisCheck, testPrefix } from "./support";
 
 /** A started Redis deployment, as the fleet suite needs it. */
 export interface FleetTopology {

@@ -12,7 +12,7 @@ import {
   reservePorts,
 } from "../helpers/redis-topology";
 import { type ServerProcess, startServer } from "../server/server-process";
-import { testPrefix } from "./support";
+import { redisCheck, testPrefix } from "./support";
 
 /**
  * The server against Redis as managed services run it: `requirepass`, and TLS only (no plain
@@ -78,16 +78,6 @@ async function startRedis(args: string[]): Promise<Subprocess> {
     stderr: "ignore",
   });
   return child;
-}
-
-/** What GET /health/ready says of Redis, polled until it says `wanted` or `ms` have passed. */
-async function redisCheck(server: ServerProcess, wanted: string, ms: number): Promise<string | undefined> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const ready = (await (await fetch(`${server.base}/health/ready`)).json()) as { checks: Record<string, string> };
-    if (ready.checks.redis === wanted || Date.now() >= deadline) return ready.checks.redis;
-    await Bun.sleep(100);
-  }
 }
 
 describe.skipIf(!redisServersAvailable || !openssl)("the rate limiter on a Redis with a password and on TLS", () => {

@@ -14,6 +14,7 @@ import { healthRoutes, type ReadinessCheck } from "../../src/modules/health";
 import { createMemoryLogger, type Logger } from "../../src/observability/logger";
 import type { RateLimiter } from "../../src/ratelimit/limiter";
 import { createCounterRedis, type RedisConnection, waitForRedis } from "../../src/redis/client";
+import type { ServerProcess } from "../server/server-process";
 
 /** The Redis the tests use; TEST_REDIS_URL overrides it. */
 export const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -146,4 +147,14 @@ export function expectOneSharedCount(responses: Response[], limit: number): void
     .map((r) => Number(r.headers.get("x-ratelimit-remaining")))
     .sort((a, b) => a - b);
   expect(remaining).toEqual(Array.from({ length: limit }, (_, i) => i));
+}
+
+/** The readiness check of Redis on a server process, polled for up to `ms` until it says `wanted`. */
+export async function redisCheck(server: ServerProcess, wanted: string, ms: number): Promise<string | undefined> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const ready = (await (await fetch(`${server.base}/health/ready`)).json()) as { checks: Record<string, string> };
+    if (ready.checks.redis === wanted || Date.now() >= deadline) return ready.checks.redis;
+    await Bun.sleep(100);
+  }
 }
