@@ -8,13 +8,13 @@ import { missingCredentials } from "./tokens";
 
 export const securityRequirement: Array<Record<string, string[]>> = [{ bearer: [] }, { apiKey: [] }];
 
+const refusedWithoutCredentials = { 401: errorEnvelopeSchema };
+const refusedBelowRole = { 401: errorEnvelopeSchema, 403: errorEnvelopeSchema };
+
 /**
  * The `auth` route option: `{ auth: "viewer" | "user" | "admin" }` requires a principal with at
  * least that role and puts it in the context as `principal`.
  */
-const refusedWithoutCredentials = { 401: errorEnvelopeSchema };
-const refusedBelowRole = { 401: errorEnvelopeSchema, 403: errorEnvelopeSchema };
-
 export function authGuard(
   authenticator: Authenticator,
   countRefusal?: (request: Request, headers: Record<string, unknown>) => Promise<void>,
