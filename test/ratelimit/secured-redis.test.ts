@@ -71,13 +71,12 @@ function makeCertificates(dir: string): { ca: string; cert: string; key: string 
   return { ca: join(dir, "ca.pem"), cert: join(dir, "server.pem"), key: join(dir, "server.key") };
 }
 
-async function startRedis(args: string[]): Promise<Subprocess> {
-  const child = Bun.spawn(["redis-server", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...args], {
+function startRedis(args: string[]): Subprocess {
+  return Bun.spawn(["redis-server", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...args], {
     stdin: "ignore",
     stdout: "ignore",
     stderr: "ignore",
   });
-  return child;
 }
 
 describe.skipIf(!redisServersAvailable || !openssl)("the rate limiter on a Redis with a password and on TLS", () => {
@@ -96,9 +95,9 @@ describe.skipIf(!redisServersAvailable || !openssl)("the rate limiter on a Redis
     certs = makeCertificates(dir);
     reservation = reservePorts(26500, 26549, 2);
     [plainPort, tlsPort] = reservation.ports as [number, number];
-    redises.push(await startRedis(["--port", String(plainPort), "--requirepass", password]));
+    redises.push(startRedis(["--port", String(plainPort), "--requirepass", password]));
     redises.push(
-      await startRedis([
+      startRedis([
         "--port",
         "0",
         "--tls-port",
