@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { childPids, cpuMs, freePort, pinned, rssMb, waitUntilServing } from "./processes";
+import { childPids, cpuMs, freePort, pinned, rssMb, runQueueWaitMs, waitUntilServing } from "./processes";
 
 export interface ServerOptions {
   /** `single`: bun src/server.ts; `cluster`: bun src/cluster.ts (CLUSTER_WORKERS in env). */
@@ -24,6 +24,8 @@ export interface RunningServer {
   rssMb(): number;
   /** CPU time used so far in ms (the workers' together in cluster mode). */
   cpuMs(): number;
+  /** Run-queue wait of the main thread so far in ms (the workers' mean in cluster mode). */
+  waitMs(): number | undefined;
   /** Access-log bytes written so far. */
   accessLogBytes(): number;
   stderrTail(lines?: number): string;
@@ -75,6 +77,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     base,
     rssMb: () => pids().reduce((sum, pid) => sum + (rssMb(pid) ?? 0), 0),
     cpuMs: () => pids().reduce((sum, pid) => sum + cpuMs(pid), 0),
+    waitMs: () => {
+      const waits = pids().map(runQueueWaitMs);
+      if (waits.length === 0 || waits.some((wait) => wait === undefined)) return undefined;
+      return (waits as number[]).reduce((sum, wait) => sum + wait, 0) / waits.length;
+    },
     accessLogBytes: () => statSync(accessPath).size,
     stderrTail,
     async stop(timeoutMs = 15_000) {

@@ -1,10 +1,12 @@
-import { cpuMs, freePort, pinned, rssMb, waitUntilServing } from "./processes";
+import { cpuMs, freePort, pinned, rssMb, runQueueWaitMs, waitUntilServing } from "./processes";
 
 /** A server process the bench starts besides the API: the baseline, a ceiling replay, a peer. */
 export interface HelperServer {
   pid: number;
   base: string;
   cpuMs(): number;
+  /** Its main thread's run-queue wait so far, in ms (see runQueueWaitMs). */
+  waitMs(): number | undefined;
   rssMb(): number;
   stop(): Promise<void>;
 }
@@ -42,6 +44,7 @@ export async function startHelper(options: HelperOptions): Promise<HelperServer>
     pid: child.pid,
     base,
     cpuMs: () => cpuMs(child.pid),
+    waitMs: () => runQueueWaitMs(child.pid),
     rssMb: () => rssMb(child.pid) ?? 0,
     async stop() {
       if (child.exitCode !== null) return;

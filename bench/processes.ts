@@ -25,6 +25,21 @@ export function rssMb(pid: number): number | undefined {
 const clockTicks = 100;
 
 /**
+ * Time the process's main thread has spent so far runnable but waiting for a CPU, in ms (the
+ * second field of /proc/<pid>/schedstat); undefined where the kernel does not keep it or the
+ * process is gone. Over a run, that share of the wall time is time another process (Postgres,
+ * the generator) held the server's core while the server had work.
+ */
+export function runQueueWaitMs(pid: number): number | undefined {
+  try {
+    const wait = Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[1]);
+    return Number.isFinite(wait) ? wait / 1e6 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * CPU time (user + system) a process has used so far, in ms, from /proc/<pid>/stat; 0 when gone.
  * Per request, this is what a route costs the server whatever else the machine is doing.
  */

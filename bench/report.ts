@@ -34,6 +34,7 @@ export const columns = [
   "vs baseline",
   "server CPU µs/req",
   "ceiling µs/req",
+  "server waited %",
   "generator CPU %",
 ] as const;
 
@@ -55,19 +56,24 @@ const ms = (value: number) => (value < 10 ? value.toFixed(2) : value.toFixed(1))
 const fixed = (value: number | undefined, digits: number) => (value === undefined ? "" : value.toFixed(digits));
 const bad = (r: LoadResult) => String(r.non2xx + r.errors + r.timeouts);
 
+/** "API / ceiling", whole percents; either may be missing. */
+const pair = (api: number | undefined, ceiling: number | undefined) =>
+  [api, ceiling]
+    .filter((v) => v !== undefined)
+    .map((v) => v.toFixed(0))
+    .join(" / ");
+
 /** One row per scenario: the numbers, or why there are none. */
 export function tableRows(outcomes: ScenarioOutcome[]): string[][] {
   return outcomes.map((o) => {
     const r = o.result;
     if (o.status !== "measured" || !r) {
       const why = o.status === "unavailable" ? "not available yet" : `failed: ${o.note ?? ""}`;
-      return [o.title, why, "", "", "", "", "", "", "", "", "", ""];
+      return [o.title, why, "", "", "", "", "", "", "", "", "", "", ""];
     }
     const ceiling = o.ceiling?.result;
-    const generator = [r.generatorCpuPercent, ceiling?.generatorCpuPercent]
-      .filter((v) => v !== undefined)
-      .map((v) => v.toFixed(0))
-      .join(" / ");
+    const generator = pair(r.generatorCpuPercent, ceiling?.generatorCpuPercent);
+    const waited = pair(o.serverWaitPercent, o.ceiling?.serverWaitPercent);
     return [
       o.title,
       rate(r),
@@ -80,6 +86,7 @@ export function tableRows(outcomes: ScenarioOutcome[]): string[][] {
       fixed(o.baselineRatio, 2),
       fixed(o.cpuUsPerRequest, 1),
       fixed(o.ceiling?.cpuUsPerRequest, 1),
+      waited,
       generator,
     ];
   });

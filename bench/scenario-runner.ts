@@ -13,6 +13,8 @@ export type ScenarioRunner = ReturnType<typeof createScenarioRunner>;
 export interface Target {
   base: string;
   cpuMs(): number;
+  /** Run-queue wait of its main thread so far, in ms; undefined where /proc does not say. */
+  waitMs?(): number | undefined;
 }
 
 interface RunnerDeps {
@@ -57,16 +59,19 @@ export function createScenarioRunner({
   /** One measured run, with the server's CPU time per request over the measured part. */
   async function measure(scenario: Scenario, server: Target) {
     let cpuAtStart = server.cpuMs();
+    let waitAtStart = server.waitMs?.();
     let dependenciesAtStart = dependencyCpu?.();
     const result = await generator.run(
       spec(scenario, server.base, options.durationSeconds, options.warmupSeconds),
       () => {
         onMeasuredStart?.();
         cpuAtStart = server.cpuMs();
+        waitAtStart = server.waitMs?.();
         dependenciesAtStart = dependencyCpu?.();
       },
     );
     const cpuUsPerRequest = result.total > 0 ? ((server.cpuMs() - cpuAtStart) * 1000) / result.total : undefined;
+    const serverWaitPercent = waitPercent(waitAtStart, server.waitMs?.(), result.durationSeconds);
     const dependencies = dependencyCpu?.();
     const perRequest = (now: number, then: number) => ((now - then) * 1000) / Math.max(1, result.total);
     const dependencyCpuUs =
@@ -78,9 +83,10 @@ export function createScenarioRunner({
         : undefined;
     const generatorCpu =
       result.generatorCpuPercent === undefined ? "" : `, generator ${result.generatorCpuPercent.toFixed(0)}% CPU`;
+    const serverWait = serverWaitPercent === undefined ? "" : ` (waited for its CPU ${serverWaitPercent.toFixed(0)}%)`;
     say(
       `  ${Math.round(result.requestsPerSec).toLocaleString("en-US")} req/s, p99 ${result.latencyP99Ms} ms, ` +
-        `${cpuUsPerRequest?.toFixed(1) ?? "?"} µs server CPU per request${generatorCpu}` +
+        `${cpuUsPerRequest?.toFixed(1) ?? "?"} µs server CPU per request${serverWait}${generatorCpu}` +
         (dependencyCpuUs
           ? `; Postgres ${dependencyCpuUs.postgres.toFixed(1)} µs, Redis ${dependencyCpuUs.redis.toFixed(1)} µs a request`
           : ""),
@@ -91,6 +97,7 @@ export function createScenarioRunner({
       status: "measured" as const,
       result,
       cpuUsPerRequest,
+      serverWaitPercent,
       dependencyCpuUs,
     };
   }
@@ -131,8 +138,8 @@ export function createScenarioRunner({
         say(`  ceiling: raw Bun.serve sending the same ${capture.headers.length} headers and body`);
         const replay = await startCeiling(serverCpu, capture, workDir);
         try {
-          const { result, cpuUsPerRequest } = await measure(scenario, replay);
-          outcome.ceiling = { result, cpuUsPerRequest };
+          const { result, cpuUsPerRequest, serverWaitPercent } = await measure(scenario, replay);
+          outcome.ceiling = { result, cpuUsPerRequest, serverWaitPercent };
         } finally {
           await replay.stop();
         }
@@ -147,6 +154,12 @@ export function createScenarioRunner({
     generator,
     spec,
   };
+}
+
+/** A run-queue wait over the measured run, in % of its wall time. */
+export function waitPercent(atStart: number | undefined, atEnd: number | undefined, seconds: number) {
+  if (atStart === undefined || atEnd === undefined || !(seconds > 0)) return undefined;
+  return ((atEnd - atStart) / (seconds * 1000)) * 100;
 }
 
 /**

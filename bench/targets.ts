@@ -9,13 +9,18 @@ export interface ScenarioOutcome {
   note?: string;
   result?: LoadResult;
   /** The same bytes sent by raw Bun.serve (bench/replay-server.ts), measured right after. */
-  ceiling?: { result: LoadResult; cpuUsPerRequest?: number };
+  ceiling?: { result: LoadResult; cpuUsPerRequest?: number; serverWaitPercent?: number };
   /** requests/s over the ceiling's. */
   ratio?: number;
   /** requests/s over the bare baseline's (raw Bun.serve, a small JSON body) of the same run. */
   baselineRatio?: number;
   /** Server CPU time per request during the measured run: the cost, whatever else the machine did. */
   cpuUsPerRequest?: number;
+  /**
+   * Share of the measured run's wall time the server's main thread was runnable but waited for its
+   * CPU: another process (Postgres, most often) held the server's core.
+   */
+  serverWaitPercent?: number;
   /** CPU per request of the run's Postgres backends and of Redis (shared with any other client). */
   dependencyCpuUs?: { postgres: number; redis: number };
 }

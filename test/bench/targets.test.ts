@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { LoadResult } from "../../bench/load-spec";
-import { dependencyLine, textTable } from "../../bench/report";
+import { columns, dependencyLine, tableRows, textTable } from "../../bench/report";
 import { checkTargets, type PeerOutcome, type ScenarioOutcome } from "../../bench/targets";
 
 function measured(id: string, requestsPerSec: number, ratio: number, extra: Partial<LoadResult> = {}): ScenarioOutcome {
@@ -96,10 +96,26 @@ describe("bench target checks", () => {
       { id: "search", title: "GET /api/v1/search", status: "unavailable" },
     ]).split("\n");
     expect(table[0]).toMatch(
-      /^scenario\s+req\/s\s+p50 ms\s+p99 ms\s+non-2xx\s+ceiling req\/s\s+ceiling p99 ms\s+vs ceiling\s+vs baseline\s+server CPU µs\/req\s+ceiling µs\/req\s+generator CPU %$/,
+      /^scenario\s+req\/s\s+p50 ms\s+p99 ms\s+non-2xx\s+ceiling req\/s\s+ceiling p99 ms\s+vs ceiling\s+vs baseline\s+server CPU µs\/req\s+ceiling µs\/req\s+server waited %\s+generator CPU %$/,
     );
     expect(table[2]).toMatch(/^GET \/me-jwt\s+31,234\s+1\.00\s+4\.00\s+0\s+0\.51\s*$/);
     expect(table[3]).toMatch(/^GET \/api\/v1\/search\s+not available yet\s*$/);
+  });
+
+  test("show the share of each run the server waited for its core, the API's beside its ceiling's", () => {
+    const me = {
+      ...measured("me-jwt", 30_000, 0.4, { generatorCpuPercent: 41 }),
+      serverWaitPercent: 12.4,
+      ceiling: {
+        result: measured("c", 75_000, 1, { generatorCpuPercent: 80 }).result as LoadResult,
+        serverWaitPercent: 0.6,
+      },
+    };
+    const [row = []] = tableRows([me]);
+    const cell = (name: (typeof columns)[number]) => row[columns.indexOf(name)];
+    expect(cell("server waited %")).toBe("12 / 1");
+    expect(cell("generator CPU %")).toBe("41 / 80");
+    expect(row).toHaveLength(columns.length);
   });
 
   test("say what Postgres and Redis spent per request of each scenario that measured it", () => {
