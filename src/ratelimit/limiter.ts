@@ -57,7 +57,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const blocked = createBlockedKeys();
   const deadline = createReplyDeadline(options.redisTimeoutMs ?? options.config.rateLimitRedisTimeoutMs ?? 50);
   const shared = redis ? createRedisStore(redis, deadline) : undefined;
-  const leases = shared && options.config.rateLimitLeasing !== false ? createLeases() : undefined;
+  // Dropped (undefined) for good when Redis turns out to have no PEXPIRETIME: see stopLeasing.
+  let leases = shared && options.config.rateLimitLeasing !== false ? createLeases() : undefined;
   const storeKeys = createStoreKeys(prefix);
   let state: StoreState = redis ? "redis" : "memory";
   let probe: ReturnType<typeof setInterval> | undefined;
@@ -77,6 +78,35 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   };
   const reclaim = leases ? setInterval(() => void giveBack(false), reclaimIntervalMs) : undefined;
   reclaim?.unref();
+
+  /**
+   * A slice's grant and its give-back read the window's PEXPIRETIME, which Redis has from 7.0 on.
+   * Before that, a grant's script fails halfway (its increments stay: Redis does not roll a script
+   * back), so leasing stops and every request is counted in Redis, as with RATE_LIMIT_LEASING=false.
+   */
+  const stopLeasing = () => {
+    if (!leases) return;
+    leases = undefined;
+    clearInterval(reclaim);
+    logger.warn(
+      "rate limiter: Redis has no PEXPIRETIME (Redis before 7), leasing is off: every request is counted in Redis",
+    );
+  };
+  // Asked at every (re)connection, before the first grant when it answers in time: a failover may
+  // land on another version.
+  const checkLeasing = () => {
+    if (!leases || !redis) return;
+    redis.call("PEXPIRETIME", probeKey).then(
+      () => {},
+      (error: unknown) => {
+        if (lacksCommand(error)) stopLeasing();
+      },
+    );
+  };
+  if (leases && redis) {
+    redis.on("ready", checkLeasing);
+    if (redis.status === "ready") checkLeasing();
+  }
 
   const fallBack = (reason: string, key: string) => {
     if (state === "memory" || !redis || closed) return;
@@ -106,11 +136,21 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   if (redis && redis.status !== "ready") fallBack("not connected", probeKey);
 
   /** The outcome, and whether it came from Redis (only Redis's counts block a key fleet-wide). */
-  const count = async (counters: Counter[]): Promise<[StoreOutcome, boolean]> => {
+  const count = async (counters: Counter[], again = false): Promise<[StoreOutcome, boolean]> => {
     if (!shared || state === "memory") return [await memory.consume(counters), false];
     try {
       return [await shared.consume(counters), true];
     } catch (error) {
+      // Every request of the batch whose grant failed lands here, not only the first.
+      if (!again && lacksCommand(error)) {
+        stopLeasing();
+        // The same request again, without a slice: counted in Redis (the failed grant's increment
+        // stays counted there, once).
+        return count(
+          counters.map((counter) => ({ ...counter, extra: undefined })),
+          true,
+        );
+      }
       fallBack(error instanceof Error ? error.message : String(error), (counters[0] as Counter).key);
       return [await memory.consume(counters), false];
     }
@@ -146,14 +186,15 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
   /** Any number of policies, any state: the blocked keys, then leases, then the store. */
   const consumeAny = async (key: string, names: readonly PolicyName[]): Promise<RateDecision> => {
+    const ours = leases;
     const applied: Policy[] = [...new Set(names)].map((name) => policies[name]);
     const keys = applied.map((p) => storeKeys.of(key, p.name));
     const now = Date.now();
     const exhausted = exhaustion(applied, keys, now);
     if (exhausted.length > 0) return decision(false, exhausted);
     // Busy keys: admitted from this instance's lease while it lasts.
-    const taken: Array<Leased | undefined> = leases ? keys.map((k) => leases.take(k, now)) : [];
-    if (leases && taken.every(Boolean)) return allLeased(applied, taken, now);
+    const taken: Array<Leased | undefined> = ours ? keys.map((k) => ours.take(k, now)) : [];
+    if (ours && taken.every(Boolean)) return allLeased(applied, taken, now);
     return counted(applied, keys, taken, now);
   };
 
@@ -178,20 +219,23 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     taken: Array<Leased | undefined>,
     now: number,
   ): Promise<RateDecision> => {
+    // This request's leases throughout, even if leasing stops while it waits: its slice on its way
+    // is still settled (or its waiters would wait forever).
+    const ours = leases;
     // A slice on its way: wait for it rather than count this request in Redis by itself.
-    const slices = leases ? keys.flatMap((k, i) => (taken[i] ? [] : (leases.sliceOnItsWay(k) ?? []))) : [];
-    if (leases && slices.length > 0) {
+    const slices = ours ? keys.flatMap((k, i) => (taken[i] ? [] : (ours.sliceOnItsWay(k) ?? []))) : [];
+    if (ours && slices.length > 0) {
       await Promise.all(slices);
       const time = Date.now();
       const blockedNow = exhaustion(applied, keys, time);
       if (blockedNow.length > 0) {
         taken.forEach((t, i) => {
-          if (t) leases.putBack(keys[i] as string, t);
+          if (t) ours.putBack(keys[i] as string, t);
         });
         return decision(false, blockedNow);
       }
       keys.forEach((k, i) => {
-        taken[i] ??= leases.take(k, time, false);
+        taken[i] ??= ours.take(k, time, false);
       });
       if (taken.every(Boolean)) return allLeased(applied, taken, now);
     }
@@ -202,7 +246,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       if (taken[i]) return;
       const k = keys[i] as string;
       asked.push(i);
-      counters.push({ key: k, max: p.max, windowMs: p.windowMs, extra: leases?.want(k, now) });
+      counters.push({ key: k, max: p.max, windowMs: p.windowMs, extra: ours?.want(k, now) });
     });
     const [outcome, fromRedis] = await count(counters);
     const after = Date.now();
@@ -210,15 +254,15 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     asked.forEach((i, j) => {
       const s = outcome.states[j] as CounterState;
       const k = keys[i] as string;
-      leases?.settle(k, outcome.allowed ? s : undefined);
+      ours?.settle(k, outcome.allowed ? s : undefined);
       // Positions beyond this request's are the lease: this request is the first of them.
       const position = s.count - (s.granted ?? 1) + 1;
       states.set(i, { count: outcome.allowed ? position : s.count, resetAtMs: s.resetAtMs });
-      if (fromRedis && s.count >= (applied[i] as Policy).max && !leases?.holds(k)) blocked.block(k, s.resetAtMs);
+      if (fromRedis && s.count >= (applied[i] as Policy).max && !ours?.holds(k)) blocked.block(k, s.resetAtMs);
     });
     if (!outcome.allowed) {
       taken.forEach((t, i) => {
-        if (t) leases?.putBack(keys[i] as string, t);
+        if (t) ours?.putBack(keys[i] as string, t);
       });
     }
     return decision(
@@ -246,6 +290,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     },
     storeState: () => state,
     async close() {
+      redis?.off("ready", checkLeasing);
       clearInterval(reclaim);
       await giveBack(true);
       closed = true;
@@ -256,6 +301,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 }
 
 /** What a policy says about a request admitted from a lease: its position is its count. */
+/** A Redis without the command a script or a call used: "unknown command" in Redis 6 and 7 alike. */
+function lacksCommand(error: unknown): boolean {
+  return error instanceof Error && /unknown (redis )?command/i.test(error.message);
+}
+
 function leasedState(policy: Policy, taken: Leased, now: number): PolicyState {
   return policyStateOf(policy, taken.position, taken.resetAtMs, true, now);
 }

@@ -155,15 +155,18 @@ export async function startRedisCluster(options: {
   nodes: number;
   replicas: 0 | 1;
   nodeTimeoutMs?: number;
+  /** More redis-server arguments for the node at `index` (of `ports`): a mixed cluster. */
+  nodeArgs?: (index: number) => string[];
 }): Promise<RedisClusterProcesses> {
   const dir = mkdtempSync(join(tmpdir(), "redis-cluster-"));
   const reservation = reservePorts(options.portRange[0], options.portRange[1], options.nodes, 10_000);
   const ports = reservation.ports;
-  const nodes = ports.map((port) =>
+  const nodes = ports.map((port, index) =>
     spawnNode(
       "redis-server",
       [
         ...serverArgs(port, dir),
+        ...(options.nodeArgs?.(index) ?? []),
         "--cluster-enabled",
         "yes",
         "--cluster-config-file",
