@@ -8,7 +8,7 @@ import { createLeases, type Leased, type Leases } from "./leases";
 import { createMemoryStore } from "./memory-store";
 import { type Policy, type PolicyName, policiesFrom } from "./policies";
 import { createRedisStore } from "./redis-store";
-import type { Counter, CounterState, StoreOutcome } from "./store";
+import { type Counter, type CounterState, noWindowId, type StoreOutcome } from "./store";
 import { createStoreKeys } from "./store-keys";
 
 export type { PolicyState, RateDecision } from "./decision";
@@ -80,9 +80,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   reclaim?.unref();
 
   /**
-   * A slice's grant and its give-back read the window's PEXPIRETIME, which Redis has from 7.0 on.
-   * Before that, a grant's script fails halfway (its increments stay: Redis does not roll a script
-   * back), so leasing stops and every request is counted in Redis, as with RATE_LIMIT_LEASING=false.
+   * A slice is given back only to the window it came from, its PEXPIRETIME, which Redis has from 7.0
+   * on. Without it (a check at connection, or a grant that came back without its window) leasing
+   * stops and every request is counted in Redis, as with RATE_LIMIT_LEASING=false.
    */
   const stopLeasing = () => {
     if (!leases) return;
@@ -136,21 +136,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   if (redis && redis.status !== "ready") fallBack("not connected", probeKey);
 
   /** The outcome, and whether it came from Redis (only Redis's counts block a key fleet-wide). */
-  const count = async (counters: Counter[], again = false): Promise<[StoreOutcome, boolean]> => {
+  const count = async (counters: Counter[]): Promise<[StoreOutcome, boolean]> => {
     if (!shared || state === "memory") return [await memory.consume(counters), false];
     try {
       return [await shared.consume(counters), true];
     } catch (error) {
-      // Every request of the batch whose grant failed lands here, not only the first.
-      if (!again && lacksCommand(error)) {
-        stopLeasing();
-        // The same request again, without a slice: counted in Redis (the failed grant's increment
-        // stays counted there, once).
-        return count(
-          counters.map((counter) => ({ ...counter, extra: undefined })),
-          true,
-        );
-      }
       fallBack(error instanceof Error ? error.message : String(error), (counters[0] as Counter).key);
       return [await memory.consume(counters), false];
     }
@@ -246,7 +236,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       if (taken[i]) return;
       const k = keys[i] as string;
       asked.push(i);
-      counters.push({ key: k, max: p.max, windowMs: p.windowMs, extra: ours?.want(k, now) });
+      // `leases`, not `ours`: no new slice is asked for once leasing has stopped.
+      counters.push({ key: k, max: p.max, windowMs: p.windowMs, extra: leases?.want(k, now) });
     });
     const [outcome, fromRedis] = await count(counters);
     const after = Date.now();
@@ -254,6 +245,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     asked.forEach((i, j) => {
       const s = outcome.states[j] as CounterState;
       const k = keys[i] as string;
+      if (s.windowId === noWindowId) stopLeasing();
       ours?.settle(k, outcome.allowed ? s : undefined);
       // Positions beyond this request's are the lease: this request is the first of them.
       const position = s.count - (s.granted ?? 1) + 1;

@@ -15,7 +15,8 @@ import type { Counter, RateLimitStore, StoreOutcome } from "./store";
  * limit, and the second half of every window is counted request by request, exactly, so an
  * instance whose traffic stops cannot strand quota that another instance then refuses.
  * Returns, per request, {allowed, count1, ttl1, granted1, window1, ...}, concatenated; `window`
- * (the key's PEXPIRETIME) only when a lease was granted, else 0.
+ * (the key's PEXPIRETIME) only when a lease was granted, else 0; -1 when this Redis has no
+ * PEXPIRETIME (before 7).
  */
 const consumeScript = `
 local out = {}
@@ -62,7 +63,12 @@ for r = 1, tonumber(ARGV[1]) do
         counts[i] = redis.call('INCRBY', KEYS[k + i], grant)
       end
       grants[i] = grant
-      if grant > 1 then windows[i] = redis.call('PEXPIRETIME', KEYS[k + i]) end
+      if grant > 1 then
+        -- pcall: a Redis before 7 has no PEXPIRETIME, and a failed call would end the script with
+        -- the counts above already written. -1 says so; the slice stays counted and granted.
+        local expiry = redis.pcall('PEXPIRETIME', KEYS[k + i])
+        if type(expiry) == 'table' then windows[i] = -1 else windows[i] = expiry end
+      end
     end
   end
   out[#out + 1] = allowed

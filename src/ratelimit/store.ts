@@ -17,7 +17,10 @@ export interface CounterState {
   resetAtMs: number;
   /** How many the store counted for this request: 1 + the lease granted. Absent means 1. */
   granted?: number;
-  /** The window's identity in the store (its expiry there), to give an unused lease back to it. */
+  /**
+   * The window's identity in the store (its expiry there), to give an unused lease back to it.
+   * `noWindowId` when the store cannot tell (Redis before 7): leases cannot work there.
+   */
   windowId?: number;
 }
 
@@ -35,3 +38,6 @@ export interface StoreOutcome {
 export interface RateLimitStore {
   consume(counters: Counter[]): Promise<StoreOutcome>;
 }
+
+/** A CounterState's windowId from a Redis that has no PEXPIRETIME (before 7.0). */
+export const noWindowId = -1;
