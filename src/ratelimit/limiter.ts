@@ -7,7 +7,7 @@ import { decision, type PolicyState, policyState, policyStateOf, type RateDecisi
 import { createLeases, type Leased, type Leases } from "./leases";
 import { createMemoryStore } from "./memory-store";
 import { type Policy, type PolicyName, policiesFrom } from "./policies";
-import { createRedisStore } from "./redis-store";
+import { createRedisStore, hashTag } from "./redis-store";
 import { type Counter, type CounterState, noWindowId, type StoreOutcome } from "./store";
 import { createStoreKeys } from "./store-keys";
 
@@ -63,7 +63,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   let state: StoreState = redis ? "redis" : "memory";
   let probe: ReturnType<typeof setInterval> | undefined;
   let closed = false;
-  // The key whose call failed: PTTL on it asks the very node (in a Cluster, the slot's master) that failed.
+  // A key in the slot of the call that failed: the probe asks the very node (in a Cluster, the
+  // slot's master) that failed.
   let probeKey = `${prefix}probe`;
 
   if (!redis && options.config.env === "production") {
@@ -111,7 +112,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const fallBack = (reason: string, key: string) => {
     if (state === "memory" || !redis || closed) return;
     state = "memory";
-    probeKey = key;
+    probeKey = `${prefix}probe:{${hashTag(key)}}`;
     logger.warn("rate limiter: Redis unavailable, counting in process memory", { reason });
     probe = setInterval(() => void lookForRedis(), options.probeIntervalMs ?? 500);
     probe.unref();
@@ -121,7 +122,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     if (!redis || probing) return;
     probing = true;
     try {
-      await deadline(redis.pttl(probeKey));
+      // A write, as counting is: a Redis that answers reads but refuses writes (out of memory
+      // under noeviction, a read-only replica) is not back, and a read would flap between the two.
+      await deadline(redis.set(probeKey, "1", "PX", 1000));
       if (state === "memory" && !closed) {
         state = "redis";
         clearInterval(probe);
