@@ -47,7 +47,8 @@ export function apiRoutes(deps: AppDeps) {
   bus.onEvent((event) => {
     if (event.kind === "sessions") authenticator.forgetSessions(event.ids);
     else if (event.kind === "user") authenticator.forgetUser(event.id);
-    else authenticator.forgetApiKey(event.id);
+    else if (event.kind === "apiKey") authenticator.forgetApiKey(event.id);
+    else authenticator.forgetAll();
   });
 
   const auth = createAuthService({ users, sessions, tokens, passwords, bus });

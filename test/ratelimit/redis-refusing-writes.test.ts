@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Subprocess } from "bun";
 import Redis from "ioredis";
 import { createMemoryLogger } from "../../src/observability/logger";
@@ -25,9 +28,25 @@ const fallbackWarning = "rate limiter: Redis unavailable, counting in process me
 const recoveryNotice = "rate limiter: Redis answers again, counting in Redis";
 const config = testConfig({ RATE_LIMIT_MAX: "1000000", RATE_LIMIT_WINDOW_MS: "60000" });
 
+// A replica's full sync writes the master's snapshot into its --dir.
+const dir = mkdtempSync(join(tmpdir(), "revenue-api-redis-writes-"));
+
 function startRedis(port: number, args: string[] = []): Subprocess {
   return Bun.spawn(
-    ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...args],
+    [
+      "redis-server",
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--dir",
+      tmpdir(),
+      ...args,
+    ],
     { stdin: "ignore", stdout: "ignore", stderr: "ignore" },
   );
 }
@@ -48,6 +67,7 @@ describe.skipIf(!redisServersAvailable)("rate limits on a Redis that refuses wri
     for (const server of servers) server.kill("SIGKILL");
     await Promise.all(servers.map((s) => s.exited));
     reservation?.release();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   async function admin(port: number): Promise<Redis> {

@@ -6,9 +6,10 @@ import type { Principal } from "./principal";
 import type { SessionRepository } from "./session-repository";
 import { invalidToken, type TokenService } from "./tokens";
 
-// An API-key principal is re-read at least this often even when no revocation event arrives
-// (an instance that missed a pub/sub message while Redis was down).
-const apiKeyCacheMs = 60_000;
+// A principal (of a token or a key) is re-read at least this often even when no revocation event
+// arrives: an instance that missed a pub/sub message (Redis down, its subscription broken) refuses
+// a revoked session or key within this long, not at the token's expiry.
+const principalCacheMs = 60_000;
 const cacheEntries = 10_000;
 
 export interface AuthenticatorDeps {
@@ -53,7 +54,8 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
       email: session.email,
       apiKey: null,
     };
-    if (generation === evictions) byToken.set(token, principal, claims.exp * 1000);
+    if (generation === evictions)
+      byToken.set(token, principal, Math.min(claims.exp * 1000, Date.now() + principalCacheMs));
     return principal;
   }
 
@@ -79,7 +81,8 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
         email: null,
         apiKey: { name: record.name, prefix: record.prefix },
       };
-      if (generation === evictions) byKeyHash.set(keyHash, principal, Math.min(expiresAt, Date.now() + apiKeyCacheMs));
+      if (generation === evictions)
+        byKeyHash.set(keyHash, principal, Math.min(expiresAt, Date.now() + principalCacheMs));
     }
     deps.recordKeyUse?.(principal.apiKeyId as string);
     return principal;
@@ -139,6 +142,13 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
       evictions++;
       byToken.deleteWhere((p) => p.userId === userId);
       byKeyHash.deleteWhere((p) => p.userId === userId);
+    },
+
+    /** Every cached principal: revocations may have been missed (the bus's subscription was down). */
+    forgetAll(): void {
+      evictions++;
+      byToken.deleteWhere(() => true);
+      byKeyHash.deleteWhere(() => true);
     },
 
     forgetApiKey(apiKeyId: string): void {

@@ -4,7 +4,9 @@ import type { RedisConnection } from "../../redis/client";
 export type RevocationEvent =
   | { kind: "sessions"; ids: string[] }
   | { kind: "user"; id: string }
-  | { kind: "apiKey"; id: string };
+  | { kind: "apiKey"; id: string }
+  /** Local only: this instance may have missed events (its subscription was down): forget everything. */
+  | { kind: "all" };
 
 export type RevocationBus = ReturnType<typeof createRevocationBus>;
 
@@ -30,6 +32,15 @@ export function createRevocationBus(options: {
     subscriber
       .subscribe(channel)
       .catch((error) => logger.warn("revocation subscribe failed", { error: String(error) }));
+    // Pub/sub keeps nothing for a subscriber that is away: what was published while this one was
+    // disconnected is lost. So at every (re)connection, once the subscription is back (SUBSCRIBE
+    // answered, after ioredis's own resubscription), everything cached is forgotten and re-read.
+    subscriber.on("ready", () => {
+      subscriber.subscribe(channel).then(
+        () => dispatch({ kind: "all" }),
+        (error) => logger.warn("revocation subscribe failed", { error: String(error) }),
+      );
+    });
     subscriber.on("message", (from: string, message: string) => {
       if (from !== channel) return;
       try {
