@@ -100,6 +100,30 @@ export function reservePorts(from: number, to: number, count: number, busOffset 
   throw new Error(`no ${count} free ports left in ${from}-${to}`);
 }
 
+/**
+ * Lone redis-server processes on `count` reserved ports of `range`, each started with arguments of
+ * its own (a command renamed away, a memory limit, `--replicaof`), their files (a replica's copy of
+ * its master's snapshot) in a temporary directory. `stop` kills them and gives the ports back.
+ */
+export function loneRedisServers(range: [number, number], count: number) {
+  const reservation = reservePorts(range[0], range[1], count);
+  const dir = mkdtempSync(join(tmpdir(), "redis-lone-"));
+  const nodes: RedisNodeProcess[] = [];
+  return {
+    ports: reservation.ports,
+    start(port: number, args: string[] = []): RedisNodeProcess {
+      const node = spawnNode("redis-server", [...serverArgs(port, dir), ...args], port);
+      nodes.push(node);
+      return node;
+    },
+    async stop(): Promise<void> {
+      await Promise.all(nodes.map((node) => node.kill()));
+      reservation.release();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 export async function until(condition: () => Promise<boolean>, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {

@@ -1,16 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { Subprocess } from "bun";
 import Redis, { Cluster } from "ioredis";
 import { createMemoryLogger } from "../../src/observability/logger";
 import { createRateLimiter, type RateLimiter } from "../../src/ratelimit/limiter";
 import type { RedisConnection } from "../../src/redis/client";
 import { testConfig } from "../helpers/app";
 import {
-  type PortReservation,
+  loneRedisServers,
   type RedisClusterProcesses,
   redisServersAvailable,
   redisServersRequired,
-  reservePorts,
   startRedisCluster,
   until,
 } from "../helpers/redis-topology";
@@ -32,13 +30,6 @@ const withoutPexpiretime = ["--rename-command", "PEXPIRETIME", ""];
 // Far from the limit: a client the limiter leases slices to once it is busy.
 const busy = { RATE_LIMIT_MAX: "1000000", RATE_LIMIT_WINDOW_MS: "60000" };
 
-function startRedis(port: number, args: string[] = []): Subprocess {
-  return Bun.spawn(
-    ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...args],
-    { stdin: "ignore", stdout: "ignore", stderr: "ignore" },
-  );
-}
-
 async function answering(port: number): Promise<void> {
   const probe = new Redis({ host: "127.0.0.1", port, lazyConnect: true, maxRetriesPerRequest: 0 });
   probe.on("error", () => {});
@@ -59,21 +50,18 @@ async function busyRounds(limiter: RateLimiter, key: string, rounds: number, aft
 }
 
 describe.skipIf(!redisServersAvailable)("rate limits on a Redis before 7 (no PEXPIRETIME)", () => {
-  let reservation: PortReservation;
-  const servers: Subprocess[] = [];
+  let servers: ReturnType<typeof loneRedisServers>;
   const connections: RedisConnection[] = [];
   const limiters: RateLimiter[] = [];
   const admins: Redis[] = [];
 
   beforeAll(() => {
-    reservation = reservePorts(26550, 26599, 2);
+    servers = loneRedisServers([26550, 26599], 2);
   });
   afterAll(async () => {
     await Promise.all(limiters.map((l) => l.close()));
     for (const connection of [...connections, ...admins]) connection.disconnect();
-    for (const server of servers) server.kill("SIGKILL");
-    await Promise.all(servers.map((s) => s.exited));
-    reservation?.release();
+    await servers?.stop();
   });
 
   async function limiterOn(port: number) {
@@ -90,8 +78,8 @@ describe.skipIf(!redisServersAvailable)("rate limits on a Redis before 7 (no PEX
   }
 
   test("turns leasing off as it connects, and counts a busy client in Redis request by request", async () => {
-    const port = reservation.ports[0] as number;
-    servers.push(startRedis(port, withoutPexpiretime));
+    const port = servers.ports[0] as number;
+    servers.start(port, withoutPexpiretime);
     await answering(port);
     const { limiter, prefix, admin, said } = await limiterOn(port);
     await until(async () => said(leasingOff) === 1, 2000, "the leasing check");
@@ -107,8 +95,8 @@ describe.skipIf(!redisServersAvailable)("rate limits on a Redis before 7 (no PEX
   });
 
   test("a Redis 7 replaced by one without PEXPIRETIME: leasing stops when it reconnects, counts stay in Redis", async () => {
-    const port = reservation.ports[1] as number;
-    servers.push(startRedis(port));
+    const port = servers.ports[1] as number;
+    const redis7 = servers.start(port);
     await answering(port);
     const { limiter, prefix, admin, said } = await limiterOn(port);
     const key = "user:busy-across-versions";
@@ -118,9 +106,8 @@ describe.skipIf(!redisServersAvailable)("rate limits on a Redis before 7 (no PEX
     expect(Number(await admin.get(counter))).toBeGreaterThan(300);
     expect(said(leasingOff)).toBe(0);
 
-    (servers.at(-1) as Subprocess).kill("SIGKILL");
-    await (servers.at(-1) as Subprocess).exited;
-    servers.push(startRedis(port, withoutPexpiretime));
+    await redis7.kill();
+    servers.start(port, withoutPexpiretime);
     await until(async () => said(leasingOff) === 1 && limiter.storeState() === "redis", 10_000, "the reconnection");
 
     await busyRounds(limiter, key, 15, async (round) => {

@@ -1,20 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Subprocess } from "bun";
 import Redis from "ioredis";
 import { createMemoryLogger } from "../../src/observability/logger";
 import { createRateLimiter, type RateLimiter } from "../../src/ratelimit/limiter";
 import type { RedisConnection } from "../../src/redis/client";
 import { testConfig } from "../helpers/app";
-import {
-  type PortReservation,
-  redisServersAvailable,
-  redisServersRequired,
-  reservePorts,
-  until,
-} from "../helpers/redis-topology";
+import { loneRedisServers, redisServersAvailable, redisServersRequired, until } from "../helpers/redis-topology";
 import { counterConnection, testPrefix } from "./support";
 
 /**
@@ -28,46 +18,19 @@ const fallbackWarning = "rate limiter: Redis unavailable, counting in process me
 const recoveryNotice = "rate limiter: Redis answers again, counting in Redis";
 const config = testConfig({ RATE_LIMIT_MAX: "1000000", RATE_LIMIT_WINDOW_MS: "60000" });
 
-// A replica's full sync writes the master's snapshot into its --dir.
-const dir = mkdtempSync(join(tmpdir(), "revenue-api-redis-writes-"));
-
-function startRedis(port: number, args: string[] = []): Subprocess {
-  return Bun.spawn(
-    [
-      "redis-server",
-      "--port",
-      String(port),
-      "--bind",
-      "127.0.0.1",
-      "--save",
-      "",
-      "--appendonly",
-      "no",
-      "--dir",
-      tmpdir(),
-      ...args,
-    ],
-    { stdin: "ignore", stdout: "ignore", stderr: "ignore" },
-  );
-}
-
 describe.skipIf(!redisServersAvailable)("rate limits on a Redis that refuses writes", () => {
-  let reservation: PortReservation;
-  const servers: Subprocess[] = [];
+  let servers: ReturnType<typeof loneRedisServers>;
   const admins: Redis[] = [];
   const connections: RedisConnection[] = [];
   const limiters: RateLimiter[] = [];
 
   beforeAll(() => {
-    reservation = reservePorts(26550, 26599, 3);
+    servers = loneRedisServers([26550, 26599], 3);
   });
   afterAll(async () => {
     await Promise.all(limiters.map((l) => l.close()));
     for (const connection of [...connections, ...admins]) connection.disconnect();
-    for (const server of servers) server.kill("SIGKILL");
-    await Promise.all(servers.map((s) => s.exited));
-    reservation?.release();
-    rmSync(dir, { recursive: true, force: true });
+    await servers?.stop();
   });
 
   async function admin(port: number): Promise<Redis> {
@@ -103,8 +66,8 @@ describe.skipIf(!redisServersAvailable)("rate limits on a Redis that refuses wri
   }
 
   test("out of memory under noeviction: counts in memory without flapping, and in Redis again once it has room", async () => {
-    const port = reservation.ports[0] as number;
-    servers.push(startRedis(port, ["--maxmemory-policy", "noeviction"]));
+    const port = servers.ports[0] as number;
+    servers.start(port, ["--maxmemory-policy", "noeviction"]);
     const redis = await admin(port);
     const { limiter, prefix, said } = await limiterOn(port);
     await traffic(limiter, 100, "before");
@@ -132,11 +95,11 @@ describe.skipIf(!redisServersAvailable)("rate limits on a Redis that refuses wri
   }, 20_000);
 
   test("a read-only replica: counts in memory without flapping, and in Redis once it is promoted", async () => {
-    const [, masterPort, replicaPort] = reservation.ports as [number, number, number];
+    const [, masterPort, replicaPort] = servers.ports as [number, number, number];
     // Sync at once: by default a diskless full sync waits 5 s for more replicas.
-    servers.push(startRedis(masterPort, ["--repl-diskless-sync-delay", "0"]));
+    servers.start(masterPort, ["--repl-diskless-sync-delay", "0"]);
     await admin(masterPort);
-    servers.push(startRedis(replicaPort, ["--replicaof", "127.0.0.1", String(masterPort)]));
+    servers.start(replicaPort, ["--replicaof", "127.0.0.1", String(masterPort)]);
     const replica = await admin(replicaPort);
     await until(async () => (await replica.info("replication")).includes("master_link_status:up"), 5000, "the sync");
 
