@@ -1,20 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, setSystemTime, test } from "bun:test";
 import type { App } from "../../src/app";
-import { createRevocationBus } from "../../src/modules/auth/revocation-bus";
+import { createRevocationBus, type RevocationBus } from "../../src/modules/auth/revocation-bus";
 import { createMemoryLogger } from "../../src/observability/logger";
-import { closeRedis, createRedis, createRedisSubscriber, waitForRedis } from "../../src/redis/client";
-import { buildTestApp, expectErrorEnvelope, testConfig } from "../helpers/app";
+import { closeRedis, type RedisConnection } from "../../src/redis/client";
+import { expectErrorEnvelope } from "../helpers/app";
 import { createTestDatabase, dialects, type TestDatabase } from "../helpers/database";
 import { type FaultProxy, startFaultProxy } from "../helpers/fault-proxy";
-import {
-  bearer,
-  cheapHashEnv,
-  jsonRequest,
-  login,
-  type SeededOrganization,
-  seedOrganization,
-} from "../helpers/fixtures";
+import { bearer, jsonRequest, login, type SeededOrganization, seedOrganization } from "../helpers/fixtures";
 import { redisAvailable, redisUrl } from "../ratelimit/support";
+import { appInstance, redisBus } from "./instances";
 
 /**
  * Revocations an instance did not hear: Redis pub/sub keeps nothing for a subscriber that is away.
@@ -23,8 +17,7 @@ import { redisAvailable, redisUrl } from "../ratelimit/support";
 describe("revocations another instance missed", () => {
   let database: TestDatabase;
   let org: SeededOrganization;
-  const sharedJwt = testConfig().jwt;
-  const redisConnections: Array<ReturnType<typeof createRedis>> = [];
+  const redisConnections: RedisConnection[] = [];
 
   beforeAll(async () => {
     database = await createTestDatabase(dialects.includes("postgres") ? "postgres" : "sqlite");
@@ -36,10 +29,7 @@ describe("revocations another instance missed", () => {
     await database.drop();
   });
 
-  const instance = (bus: ReturnType<typeof createRevocationBus>, logger = createMemoryLogger()): App => {
-    const config = testConfig(cheapHashEnv);
-    return buildTestApp({ deps: { db: database.db, bus, logger, config: { ...config, jwt: sharedJwt } } }).app;
-  };
+  const instance = (bus: RevocationBus) => appInstance(database.db, bus);
   const me = (app: App, token: string) =>
     app.handle(new Request("http://localhost/api/v1/me", { headers: bearer(token) }));
   const logout = (app: App, token: string) =>
@@ -69,15 +59,7 @@ describe("revocations another instance missed", () => {
     });
     afterAll(() => proxy?.close());
 
-    const bus = async (subscriberUrl: string) => {
-      const logger = createMemoryLogger();
-      const publisher = createRedis(redisUrl, logger);
-      const subscriber = createRedisSubscriber(subscriberUrl, logger);
-      redisConnections.push(publisher, subscriber);
-      expect(await waitForRedis(publisher, 2000)).toBe(true);
-      expect(await waitForRedis(subscriber, 2000)).toBe(true);
-      return createRevocationBus({ logger, publisher, subscriber });
-    };
+    const bus = (subscriberUrl: string) => redisBus(redisConnections, subscriberUrl);
 
     test("a session logged out while the other's subscription was down is refused there once it is back", async () => {
       const first = instance(await bus(redisUrl));

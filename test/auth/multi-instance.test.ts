@@ -1,20 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { App } from "../../src/app";
-import { createRevocationBus } from "../../src/modules/auth/revocation-bus";
-import { createMemoryLogger } from "../../src/observability/logger";
-import { closeRedis, createRedis, createRedisSubscriber, waitForRedis } from "../../src/redis/client";
-import { buildTestApp, expectErrorEnvelope, testConfig } from "../helpers/app";
+import { closeRedis, type RedisConnection } from "../../src/redis/client";
+import { expectErrorEnvelope } from "../helpers/app";
 import { createTestDatabase, dialects, type TestDatabase } from "../helpers/database";
-import {
-  bearer,
-  bodyOf,
-  cheapHashEnv,
-  jsonRequest,
-  login,
-  type SeededOrganization,
-  seedOrganization,
-} from "../helpers/fixtures";
-import { redisAvailable, redisUrl } from "../ratelimit/support";
+import { bearer, bodyOf, jsonRequest, login, type SeededOrganization, seedOrganization } from "../helpers/fixtures";
+import { redisAvailable } from "../ratelimit/support";
+import { appInstance, redisBus } from "./instances";
 
 /** Two app instances on one database, each with its own caches and its own Redis connections. */
 describe.skipIf(!redisAvailable)("revocation across instances through Redis pub/sub", () => {
@@ -22,20 +13,9 @@ describe.skipIf(!redisAvailable)("revocation across instances through Redis pub/
   let first: App;
   let second: App;
   let org: SeededOrganization;
-  const connections: Array<ReturnType<typeof createRedis>> = [];
+  const connections: RedisConnection[] = [];
 
-  const instance = async () => {
-    const logger = createMemoryLogger();
-    const publisher = createRedis(redisUrl, logger);
-    const subscriber = createRedisSubscriber(redisUrl, logger);
-    connections.push(publisher, subscriber);
-    expect(await waitForRedis(publisher, 2000)).toBe(true);
-    expect(await waitForRedis(subscriber, 2000)).toBe(true);
-    const bus = createRevocationBus({ logger, publisher, subscriber });
-    const config = testConfig(cheapHashEnv);
-    return buildTestApp({ deps: { db: database.db, bus, logger, config: { ...config, jwt: sharedJwt } } }).app;
-  };
-  const sharedJwt = testConfig().jwt;
+  const instance = async () => appInstance(database.db, await redisBus(connections));
 
   beforeAll(async () => {
     database = await createTestDatabase(dialects.includes("postgres") ? "postgres" : "sqlite");
