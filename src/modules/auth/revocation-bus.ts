@@ -35,6 +35,8 @@ export function createRevocationBus(options: {
     // Pub/sub keeps nothing for a subscriber that is away: what was published while this one was
     // disconnected is lost. So at every (re)connection, once the subscription is back (SUBSCRIBE
     // answered, after ioredis's own resubscription), everything cached is forgotten and re-read.
+    // A Cluster moves its subscription to another node without a "ready": there the authenticator's
+    // 60 s re-read bounds the gap.
     subscriber.on("ready", () => {
       subscriber.subscribe(channel).then(
         () => dispatch({ kind: "all" }),
