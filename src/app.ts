@@ -16,6 +16,7 @@ import type { PasswordWork } from "./modules/auth/hash-workers";
 import type { RevocationBus } from "./modules/auth/revocation-bus";
 import { docsRoutes } from "./modules/docs";
 import { healthRoutes, type Lifecycle, type ReadinessCheck } from "./modules/health";
+import type { WriteGenerations } from "./modules/organizations/write-generations";
 import { createResponseDispatch, type ResponseObserver } from "./observability/access-log";
 import type { Logger } from "./observability/logger";
 import type { Metrics } from "./observability/metrics";
@@ -30,6 +31,8 @@ export interface AppDeps {
   db: Database;
   /** Revocations of sessions, users and keys, shared across instances through Redis when configured. */
   bus: RevocationBus;
+  /** Organizations' write generations in Redis; without them no page of a list is cached. */
+  generations?: WriteGenerations;
   keyUse?: KeyUseTracker;
   readiness?: Record<string, ReadinessCheck>;
   observers?: ResponseObserver[];

@@ -78,6 +78,11 @@ export interface Config {
   smtp: { url?: string; from: string };
   ai: { baseUrl?: string; apiKey?: string; model: string; timeoutMs: number };
   compression: { enabled: boolean; minBytes: number };
+  /**
+   * How long an instance may serve a prospects page again while no write changed its organization
+   * (PAGE_CACHE_TTL_MS; 0 turns the cache off; only with Redis, which carries the generations).
+   */
+  pageCacheTtlMs: number;
 }
 
 export interface RedisNode {
@@ -211,6 +216,7 @@ export function loadConfig(env: Env = process.env): Config {
       enabled: read.bool("COMPRESSION", true),
       minBytes: read.int("COMPRESSION_MIN_BYTES", 1024, 0),
     },
+    pageCacheTtlMs: read.int("PAGE_CACHE_TTL_MS", 10_000, 0, 600_000),
   };
 }
 

@@ -13,6 +13,7 @@ import { createApiKeyRepository } from "./modules/api-keys/repository";
 import { createHashWorkers } from "./modules/auth/hash-workers";
 import { createRevocationBus } from "./modules/auth/revocation-bus";
 import { evaluateReadiness, informational, type ReadinessCheck } from "./modules/health";
+import { redisWriteGenerations } from "./modules/organizations/write-generations";
 import { createUsageRepository } from "./modules/usage/repository";
 import { accessLog, type ResponseObserver } from "./observability/access-log";
 import { logCircuitTransitions } from "./observability/circuit-log";
@@ -59,6 +60,8 @@ export async function buildDependencies(config: Config, logger: Logger): Promise
   const redis = config.redis ? createRedis(config.redis, logger) : undefined;
   const subscriber = config.redis ? createRedisSubscriber(config.redis, logger) : undefined;
   const bus = createRevocationBus({ logger, publisher: redis, subscriber });
+  // Read on every page of a cached list: as short a wait as the limiter's before Postgres is asked.
+  const generations = redis && redisWriteGenerations(redis, { timeoutMs: config.rateLimitRedisTimeoutMs });
 
   // The limiter's own connection (auto-pipelined: a turn's scripts go out in one write per node).
   const counters = config.redis ? createCounterRedis(config.redis, logger) : undefined;
@@ -110,6 +113,7 @@ export async function buildDependencies(config: Config, logger: Logger): Promise
       lifecycle,
       db,
       bus,
+      generations,
       keyUse,
       limiter,
       mailer,

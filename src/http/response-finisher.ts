@@ -5,6 +5,7 @@ import { appendVary, byteLengthAtLeast, compressSync, negotiateEncoding } from "
 import { ifNoneMatchHits, weakEtag } from "./etag";
 import { requestState } from "./request-state";
 import { securityHeaders } from "./security-headers";
+import { serializedBodyOf } from "./serialized-body";
 
 type HeaderBag = Record<string, string | number | undefined>;
 
@@ -88,11 +89,13 @@ function finish(
   // Reads are serialized even without Accept-Encoding so that a large one still says Vary.
   if (!withEtag && encoding === undefined && !(read && options.compress)) return undefined;
 
-  const body = isText ? (value as string) : JSON.stringify(value);
+  // A value sent again and again (a cached page) was serialized once (./serialized-body.ts).
+  const known = isText ? undefined : serializedBodyOf(value);
+  const body = isText ? (value as string) : known ? known.body : JSON.stringify(value);
   const compressible = options.compress && byteLengthAtLeast(body, options.minBytes);
   if (compressible) headers.vary = appendVary(headers.vary as string | undefined, "Accept-Encoding");
   if (withEtag) {
-    const etag = weakEtag(body);
+    const etag = known ? known.etag : weakEtag(body);
     headers.etag = etag;
     // A 304 repeats the validators and Cache-Control/Vary (in set.headers), never the body's type.
     if (ifNoneMatchHits(request.headers.get("if-none-match"), etag)) return new Response(null, { status: 304 });

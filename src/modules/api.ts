@@ -19,6 +19,7 @@ import { createEmailRepository } from "./emails/repository";
 import { createEmailService } from "./emails/service";
 import { createIdempotency } from "./idempotency/service";
 import { prospectRoutes } from "./prospects";
+import { createPageCache } from "./prospects/page-cache";
 import { createProspectRepository } from "./prospects/repository";
 import { createProspectService } from "./prospects/service";
 import { searchRoutes } from "./search";
@@ -30,6 +31,9 @@ import { createUsageService } from "./usage/service";
 import { userRoutes } from "./users";
 import { createUserRepository } from "./users/repository";
 import { createUserService } from "./users/service";
+
+// ~8 MB of JSON text: 800 pages of 20 prospects, or 8 of 1,000.
+const pageCacheChars = 8_000_000;
 
 /** Builds repositories and services on the app's dependencies and mounts every feature under /api/v1. */
 export function apiRoutes(deps: AppDeps) {
@@ -54,9 +58,15 @@ export function apiRoutes(deps: AppDeps) {
   const auth = createAuthService({ users, sessions, tokens, passwords, bus });
   const guards = createGuards({ authenticator, limiter: deps.limiter, config, metrics: deps.metrics });
   const emails = createEmailService({ emails: createEmailRepository(db) });
+  const pages = createPageCache({
+    generations: deps.generations,
+    ttlMs: config.pageCacheTtlMs,
+    maxChars: pageCacheChars,
+  });
   const prospects = createProspectService({
     prospects: createProspectRepository(db),
     idempotency: createIdempotency({ db }),
+    changed: pages.changed,
   });
   const search = createSearchService({ search: createSearchRepository(db) });
   const ai = createAiService({
@@ -69,11 +79,11 @@ export function apiRoutes(deps: AppDeps) {
   return new Elysia({ prefix: "/api/v1" }).use(guards).guard({ rateLimit: "general" }, (api) =>
     api
       .use(authRoutes(guards, auth))
-      .use(userRoutes(guards, createUserService({ users, passwords, auth })))
+      .use(userRoutes(guards, createUserService({ users, passwords, auth, prospectsChanged: pages.changed })))
       .use(apiKeyRoutes(guards, createApiKeyService({ apiKeys, bus })))
       .use(usageRoutes(guards, createUsageService({ usage: createUsageRepository(db) })))
       .use(emailRoutes(guards, emails))
-      .use(prospectRoutes(guards, prospects))
+      .use(prospectRoutes(guards, prospects, pages))
       .use(searchRoutes(guards, search))
       .use(aiRoutes(guards, ai)),
   );

@@ -30,6 +30,7 @@ export function createRedis(
     commandTimeout: 1000,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
+    enableAutoPipelining: true,
   });
 }
 

@@ -13,22 +13,40 @@ import {
   updateProspectBody,
   updateProspectResponses,
 } from "./model";
+import type { PageCache } from "./page-cache";
 import type { ProspectService } from "./service";
 
 const tags = ["prospects"];
 
 type ProspectBody = Static<(typeof createProspectResponses)[201]>;
 
-/** Prospects of the caller's organization: viewers read, users and admins write. */
-export function prospectRoutes(guards: Guards, service: ProspectService) {
+/** What names one page of the list: every query parameter, in a fixed order. */
+const pageKey = (query: Static<typeof listProspectsQuery>) =>
+  JSON.stringify([
+    query.limit,
+    query.sort,
+    query.cursor,
+    query.status,
+    query.ownerId,
+    query.tag,
+    query.createdAfter,
+    query.createdBefore,
+  ]);
+
+/**
+ * Prospects of the caller's organization: viewers read, users and admins write. Pages of the list
+ * are served from `pages` while no write has changed the organization (./page-cache.ts).
+ */
+export function prospectRoutes(guards: Guards, service: ProspectService, pages: PageCache) {
   return new Elysia()
     .use(guards)
     .get(
       "/prospects",
-      async ({ principal, query }) => {
-        const page = await service.list(principal, query);
-        return list(page.data, page.meta);
-      },
+      ({ principal, query }) =>
+        pages.read(principal.organizationId, pageKey(query), async () => {
+          const page = await service.list(principal, query);
+          return list(page.data, page.meta);
+        }),
       {
         auth: "viewer",
         query: listProspectsQuery,

@@ -48,8 +48,16 @@ export interface CreateResult {
   replayed: boolean;
 }
 
-export function createProspectService(deps: { prospects: ProspectRepository; idempotency: Idempotency }) {
+export interface ProspectServiceDeps {
+  prospects: ProspectRepository;
+  idempotency: Idempotency;
+  /** After a committed write to an organization's prospects, before it is acknowledged (the page cache's). */
+  changed?: (organizationId: string) => Promise<void>;
+}
+
+export function createProspectService(deps: ProspectServiceDeps) {
   const { prospects, idempotency } = deps;
+  const changed = deps.changed ?? (async () => {});
 
   async function assertOwner(repository: ProspectRepository, principal: Principal, ownerId: string | null | undefined) {
     if (ownerId === undefined || ownerId === null) return;
@@ -89,13 +97,20 @@ export function createProspectService(deps: { prospects: ProspectRepository; ide
 
     /** With an Idempotency-Key, the same request within 24 hours creates one prospect at most. */
     async create(principal: Principal, input: CreateProspectInput, idempotencyKey?: string): Promise<CreateResult> {
-      if (idempotencyKey === undefined) return { response: await insert(prospects, principal, input), replayed: false };
+      if (idempotencyKey === undefined) {
+        const response = await insert(prospects, principal, input);
+        await changed(principal.organizationId);
+        return { response, replayed: false };
+      }
       const scope = {
         principal: principal.id,
         key: idempotencyKey,
         fingerprint: requestFingerprint("POST", "/api/v1/prospects", input),
       };
-      return idempotency.run(scope, (tx) => insert(createProspectRepository(tx), principal, input));
+      // After the transaction has committed; a replay changes nothing, but saying so costs one write.
+      const result = await idempotency.run(scope, (tx) => insert(createProspectRepository(tx), principal, input));
+      await changed(principal.organizationId);
+      return result;
     },
 
     async update(principal: Principal, id: string, input: UpdateProspectInput) {
@@ -106,11 +121,13 @@ export function createProspectService(deps: { prospects: ProspectRepository; ide
           ? await prospects.findById(principal.organizationId, id)
           : await prospects.update(principal.organizationId, id, fields);
       if (!updated) throw notFound();
+      if (Object.keys(fields).length > 0) await changed(principal.organizationId);
       return publicProspect(updated);
     },
 
     async remove(principal: Principal, id: string): Promise<void> {
       if (!(await prospects.delete(principal.organizationId, id))) throw notFound();
+      await changed(principal.organizationId);
     },
   };
 }

@@ -16,7 +16,15 @@ export function publicUser(user: UserRecord) {
 const notFound = () => httpError(404, "User not found");
 const lastAdmin = () => httpError(409, "The organization's last admin cannot be demoted, disabled or removed");
 
-export function createUserService(deps: { users: UserRepository; passwords: PasswordHasher; auth: AuthService }) {
+export interface UserServiceDeps {
+  users: UserRepository;
+  passwords: PasswordHasher;
+  auth: AuthService;
+  /** After a user is deleted: the prospects they owned have no owner now (ON DELETE SET NULL). */
+  prospectsChanged?: (organizationId: string) => Promise<void>;
+}
+
+export function createUserService(deps: UserServiceDeps) {
   const { users, passwords, auth } = deps;
 
   async function assertNotLastAdmin(target: UserRecord) {
@@ -74,6 +82,7 @@ export function createUserService(deps: { users: UserRepository; passwords: Pass
       // Deleted first, announced after: an instance that re-reads the user's keys or tokens on
       // hearing of it must find the user gone (its sessions go with it, ON DELETE CASCADE).
       if (!(await users.deleteUser(principal.organizationId, id))) throw notFound();
+      await deps.prospectsChanged?.(principal.organizationId);
       await auth.revokeUser(id, "deleted");
     },
   };
