@@ -1,3 +1,4 @@
+import { TimeoutError } from "../../lib/timeout";
 import type { RedisConnection } from "../../redis/client";
 import { createReplyDeadline } from "../../redis/deadline";
 
@@ -28,13 +29,20 @@ export interface RedisWriteGenerationsOptions {
 
 // An organization untouched for a day loses its key; the next read starts a new generation.
 const keyTtlMs = 24 * 60 * 60 * 1000;
+const silenceMs = 1000;
 const keyOf = (organizationId: string) => `revenue-api:generation:${organizationId}`;
 
 /** Generations as one key per organization; values are random, so a key lost and made again never repeats one. */
 export function redisWriteGenerations(redis: RedisConnection, options: RedisWriteGenerationsOptions): WriteGenerations {
   const deadline = createReplyDeadline(options.timeoutMs);
+  // After a reply did not come in time (a partition keeps the connection "ready"), Redis is not
+  // asked again for a second: one request a second waits out the deadline, not every one.
+  let silentUntil = 0;
+  const silent = () => {
+    silentUntil = performance.now() + silenceMs;
+  };
   // A connection that is not ready fails every command at once (no offline queue); not asked at all.
-  const up = () => redis.status === "ready";
+  const up = () => redis.status === "ready" && performance.now() >= silentUntil;
 
   return {
     async current(organizationId) {
@@ -47,7 +55,8 @@ export function redisWriteGenerations(redis: RedisConnection, options: RedisWrit
         // own generation set meanwhile is never overwritten; this read caches nothing.
         redis.set(key, crypto.randomUUID(), "PX", keyTtlMs, "NX").catch(() => {});
         return undefined;
-      } catch {
+      } catch (error) {
+        if (error instanceof TimeoutError) silent();
         return undefined;
       }
     },
@@ -57,7 +66,8 @@ export function redisWriteGenerations(redis: RedisConnection, options: RedisWrit
       try {
         await deadline(redis.set(keyOf(organizationId), crypto.randomUUID(), "PX", keyTtlMs));
         return true;
-      } catch {
+      } catch (error) {
+        if (error instanceof TimeoutError) silent();
         return false;
       }
     },

@@ -167,6 +167,9 @@ function splitPhases(outcomes: Outcome[], marks: Record<Phase, number>): Record<
     let phase = order.find((name) => outcome.sentAt >= marks[name]) ?? "baseline";
     // A request still waiting out the Redis partition when Postgres is cut met both faults.
     if (phase === "redisDown" && outcome.doneAt >= marks.bothDown) phase = "bothDown";
+    // One sent while both were down and answered after they came back (it waited on the Redis
+    // partition, whose reply came with the heal: a cached page) met neither fault at its end.
+    if (phase === "bothDown" && outcome.doneAt >= marks.recovering) phase = "recovering";
     phases[phase].push(outcome);
   }
   return phases;
