@@ -1,10 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, setSystemTime, test } from "bun:test";
 import type { App } from "../../src/app";
+import { type Database, openDatabase } from "../../src/db/database";
 import { createRevocationBus } from "../../src/modules/auth/revocation-bus";
 import { redisWriteGenerations, type WriteGenerations } from "../../src/modules/organizations/write-generations";
 import { createMemoryLogger } from "../../src/observability/logger";
 import { closeRedis, createRedis, type RedisConnection, waitForRedis } from "../../src/redis/client";
-import { buildTestApp, testConfig } from "../helpers/app";
+import { buildTestApp, expectErrorEnvelope, testConfig } from "../helpers/app";
 import { createTestDatabase, dialects, type TestDatabase } from "../helpers/database";
 import { type FaultProxy, startFaultProxy } from "../helpers/fault-proxy";
 import { bearer, cheapHashEnv, login, type SeededOrganization, seedOrganization } from "../helpers/fixtures";
@@ -270,6 +271,56 @@ describe.skipIf(!redisAvailable)("the prospects page cache", () => {
     const around = unique("no-cache");
     await writeAround(around);
     expect(emails(await page(app))).toContain(around);
+  });
+
+  describe.skipIf(!dialects.includes("postgres"))("with Postgres gone and Redis answering", () => {
+    let gone: TestDatabase;
+    let pgProxy: FaultProxy;
+    let db: Database;
+
+    beforeAll(async () => {
+      gone = await createTestDatabase("postgres");
+      const target = new URL(gone.url);
+      pgProxy = await startFaultProxy(target.hostname, Number(target.port || 5432));
+      const viaProxy = new URL(gone.url);
+      viaProxy.port = String(pgProxy.port);
+      db = openDatabase(viaProxy.toString(), { queryTimeoutMs: 300 });
+    });
+    afterAll(async () => {
+      await db?.close();
+      await pgProxy?.close();
+      await gone?.drop();
+    });
+
+    test("a page served before the cut is served again until it expires; any other page is a 503 with Retry-After", async () => {
+      const team = await seedOrganization(db, "Outage");
+      await insertProspects(db, team.id, [{ email: "kept@outage.example.com" }]);
+      const logger = createMemoryLogger();
+      const config = testConfig({ ...cheapHashEnv, PAGE_CACHE_TTL_MS: String(ttlMs) });
+      const app = buildTestApp({
+        deps: { db, bus: createRevocationBus({ logger }), logger, config, generations: await generationsAt(redisUrl) },
+      }).app;
+      const auth = bearer((await login(app, team.user)).accessToken);
+      const list = (query: string) =>
+        app.handle(new Request(`http://localhost/api/v1/prospects?${query}`, { headers: auth }));
+      await list("limit=10");
+      const before = await (await list("limit=10")).text();
+
+      pgProxy.refuse();
+      const kept = await list("limit=10");
+      expect(kept.status).toBe(200);
+      expect(await kept.text()).toBe(before);
+      const unavailable = async (response: Response) => {
+        expect(response.headers.get("retry-after")).toBe("5");
+        const body = await expectErrorEnvelope(response, 503, "ServiceUnavailable");
+        expect(body.message).toBe("Database unavailable, please retry");
+      };
+      await unavailable(await list("limit=11"));
+
+      setSystemTime(new Date(Date.now() + ttlMs + 1));
+      await unavailable(await list("limit=10"));
+      await admin.del(`revenue-api:generation:${team.id}`);
+    });
   });
 
   describe.skipIf(!redisServersAvailable)("on a Redis Cluster", () => {
