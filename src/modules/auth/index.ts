@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import { ok } from "../../http/envelope";
 import type { Guards } from "../../http/guards";
+import { serializeOnce } from "../../http/serialized-body";
 import {
   loginBody,
   loginResponses,
@@ -10,9 +11,49 @@ import {
   refreshBody,
   refreshResponses,
 } from "./model";
+import type { Principal } from "./principal";
 import type { AuthService } from "./service";
 
 const tags = ["auth"];
+
+/** /me's body: the caller as the principal says, nothing else. */
+function meBody(principal: Principal) {
+  return ok({
+    user:
+      principal.kind === "user" && principal.userId !== null && principal.email !== null
+        ? {
+            id: principal.userId,
+            email: principal.email,
+            organizationId: principal.organizationId,
+            role: principal.role,
+          }
+        : null,
+    ...(principal.apiKey &&
+      principal.apiKeyId !== null && {
+        apiKey: {
+          id: principal.apiKeyId,
+          name: principal.apiKey.name,
+          prefix: principal.apiKey.prefix,
+          organizationId: principal.organizationId,
+          role: principal.role,
+        },
+      }),
+  });
+}
+
+// The authenticator hands out the principal it cached, the same object request after request:
+// its body is made and serialized once (the finisher then sends the kept JSON and ETag).
+const meBodies = new WeakMap<Principal, ReturnType<typeof meBody>>();
+
+function meBodyOf(principal: Principal): ReturnType<typeof meBody> {
+  let body = meBodies.get(principal);
+  if (body === undefined) {
+    body = meBody(principal);
+    serializeOnce(body);
+    meBodies.set(principal, body);
+  }
+  return body;
+}
 
 export function authRoutes(guards: Guards, service: AuthService) {
   return new Elysia()
@@ -58,30 +99,9 @@ export function authRoutes(guards: Guards, service: AuthService) {
         detail: { tags, summary: "Revoke this session, or every session with scope global" },
       },
     )
-    .get(
-      "/me",
-      ({ principal }) =>
-        ok({
-          user:
-            principal.kind === "user" && principal.userId !== null && principal.email !== null
-              ? {
-                  id: principal.userId,
-                  email: principal.email,
-                  organizationId: principal.organizationId,
-                  role: principal.role,
-                }
-              : null,
-          ...(principal.apiKey &&
-            principal.apiKeyId !== null && {
-              apiKey: {
-                id: principal.apiKeyId,
-                name: principal.apiKey.name,
-                prefix: principal.apiKey.prefix,
-                organizationId: principal.organizationId,
-                role: principal.role,
-              },
-            }),
-        }),
-      { auth: "viewer", response: guards.responses(meResponses), detail: { tags, summary: "The caller" } },
-    );
+    .get("/me", ({ principal }) => meBodyOf(principal), {
+      auth: "viewer",
+      response: guards.responses(meResponses),
+      detail: { tags, summary: "The caller" },
+    });
 }
