@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { securityHeaders } from "../../src/http/security-headers";
 import { buildTestApp } from "../helpers/app";
 
 const seedHeaders = {
@@ -31,6 +32,62 @@ describe("security headers", () => {
     expect(csp).toContain("default-src 'none'");
     expect(csp).toContain("frame-ancestors 'none'");
     expect(response.headers.has("x-powered-by")).toBe(false);
+  });
+});
+
+describe("security headers on every way a response leaves", () => {
+  const { app } = buildTestApp();
+  // Routes added after the app's plugins, as every feature's are: their hooks apply.
+  app
+    .get("/api/v1/small", () => ({ small: true }))
+    .get("/api/v1/large", () => ({ text: "x".repeat(4096) }))
+    .get("/text", () => "plain")
+    .get("/raw", () => new Response("raw"))
+    .get("/empty", ({ set }) => {
+      set.status = 204;
+      return "";
+    });
+  const send = (path: string, init: RequestInit = {}) => app.handle(new Request(`http://localhost${path}`, init));
+  const etagOf = async (path: string) => (await send(path)).headers.get("etag") ?? "";
+
+  test.each([
+    ["a JSON 200 with an ETag", () => send("/api/v1/small"), 200],
+    ["a 304", async () => send("/api/v1/small", { headers: { "if-none-match": await etagOf("/api/v1/small") } }), 304],
+    ["a gzip body", () => send("/api/v1/large", { headers: { "accept-encoding": "gzip" } }), 200],
+    ["a text body", () => send("/text"), 200],
+    ["a route's own Response", () => send("/raw"), 200],
+    ["a 204", () => send("/empty"), 204],
+    ["a 401", () => send("/api/v1/me"), 401],
+    ["a 405", () => send("/health", { method: "POST" }), 405],
+    [
+      "a 413 by Content-Length",
+      () =>
+        send("/api/v1/auth/login", {
+          method: "POST",
+          headers: { "content-type": "application/json", "content-length": "99999999" },
+          body: "{}",
+        }),
+      413,
+    ],
+    [
+      "a 415",
+      () => send("/api/v1/auth/login", { method: "POST", headers: { "content-type": "text/plain" }, body: "x" }),
+      415,
+    ],
+    ["a 400 for a bad Host", () => send("/health", { headers: { host: "bad host" } }), 400],
+    [
+      "a preflight",
+      () =>
+        send("/api/v1/me", {
+          method: "OPTIONS",
+          headers: { origin: "http://localhost:5173", "access-control-request-method": "GET" },
+        }),
+      204,
+    ],
+  ] as const)("%s carries every security header", async (_, respond, status) => {
+    const response = await respond();
+    expect(response.status).toBe(status);
+    for (const [name, value] of Object.entries(securityHeaders)) expect(response.headers.get(name)).toBe(value);
   });
 });
 
