@@ -104,11 +104,23 @@ function finish(
   set.status = status;
   if (compressible && encoding) {
     headers["content-encoding"] = encoding;
-    const compressed = compressSync(body, encoding);
+    let compressed: Uint8Array;
+    if (known) {
+      known.encoded ??= {};
+      known.encoded[encoding] ??= compressSync(body, encoding);
+      compressed = known.encoded[encoding];
+    } else {
+      compressed = compressSync(body, encoding);
+    }
     if (state) state.bytes = compressed.byteLength;
     return respond(compressed, status, set);
   }
-  if (state) state.bytes = Buffer.byteLength(body);
+  if (state && known) {
+    known.bytes ??= Buffer.byteLength(body);
+    state.bytes = known.bytes;
+  } else if (state) {
+    state.bytes = Buffer.byteLength(body);
+  }
   return respond(body, status, set);
 }
 

@@ -1,9 +1,12 @@
+import type { Encoding } from "./compression";
 import { weakEtag } from "./etag";
 
-/** A value's JSON text and weak ETag, made once for a value sent many times. */
+/** A value's JSON text and weak ETag, made once for a value sent many times; its byte length and compressed forms once asked for. */
 export interface SerializedBody {
   body: string;
   etag: string;
+  bytes?: number;
+  encoded?: Partial<Record<Encoding, Uint8Array>>;
 }
 
 const serialized = new WeakMap<object, SerializedBody>();
@@ -11,7 +14,8 @@ const serialized = new WeakMap<object, SerializedBody>();
 /**
  * Serializes `value` now and keeps the text beside it, so that the response finisher sends a value
  * that is answered again and again (a cached page) without `JSON.stringify` and the ETag's hash
- * each time. The value must not change afterwards: what was serialized is what is sent.
+ * each time (nor compression, for a client that asks for it). The value must not change
+ * afterwards: what was serialized is what is sent.
  */
 export function serializeOnce(value: object): SerializedBody {
   let known = serialized.get(value);

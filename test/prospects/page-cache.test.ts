@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, setSystemTime, test } from "bun:test";
+import { brotliDecompressSync } from "node:zlib";
 import type { App } from "../../src/app";
 import { type Database, openDatabase } from "../../src/db/database";
 import { createRevocationBus } from "../../src/modules/auth/revocation-bus";
@@ -196,6 +197,24 @@ describe.skipIf(!redisAvailable)("the prospects page cache", () => {
     const etag = hit.headers.get("etag") as string;
     const revalidated = await call(cached, "GET", "/prospects?limit=5", undefined, { "if-none-match": etag });
     expect(revalidated.status).toBe(304);
+  });
+
+  test("a cached page asked for gzip or br is sent compressed, and decodes to the page's JSON each time", async () => {
+    const app = instance(await generationsAt(redisUrl));
+    await warm(app);
+    const plain = await (await call(app, "GET", "/prospects?limit=100")).text();
+    const decoders = {
+      gzip: (bytes: Uint8Array) => Bun.gunzipSync(bytes),
+      br: (bytes: Uint8Array) => brotliDecompressSync(bytes),
+    };
+    for (const encoding of ["gzip", "br"] as const) {
+      for (let i = 0; i < 3; i++) {
+        const response = await call(app, "GET", "/prospects?limit=100", undefined, { "accept-encoding": encoding });
+        expect(response.headers.get("content-encoding")).toBe(encoding);
+        const decoded = new TextDecoder().decode(decoders[encoding](new Uint8Array(await response.arrayBuffer())));
+        expect(decoded).toBe(plain);
+      }
+    }
   });
 
   test("a generation lost from Redis (evicted, flushed) never brings an old page back", async () => {
