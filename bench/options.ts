@@ -28,6 +28,7 @@ export const scenarioIdList = [
   "me-jwt",
   "me-api-key",
   "prospects-list",
+  "prospects-list-fresh",
   "me-jwt-br",
   "prospects-list-br",
   "search",
@@ -40,8 +41,9 @@ export const scenarioIdList = [
 export const usage = `npm run bench [-- options]
   --quick               a few minutes: short runs, no soak
   --only=a,b            run only these scenarios (ids: health, me-jwt, me-api-key, prospects-list,
-                        me-jwt-br, prospects-list-br, search, prospects-create, peers (needs
-                        me-jwt), cluster-me-jwt, soak); the baseline always runs
+                        prospects-list-fresh, me-jwt-br, prospects-list-br, search,
+                        prospects-create, peers (needs me-jwt), cluster-me-jwt, soak); the
+                        baseline always runs
   --profile             run the API under --cpu-prof and print its top self-time functions
   --stalls              event-loop delay, GC pauses and CPU by thread of the API (bench/stalls.ts)
   --generator=wrk|node|bun  wrk, or autocannon on node or bun (default: wrk when installed, else

@@ -61,6 +61,16 @@ export function apiScenarios(credentials: Credentials): Scenario[] {
       requests: [{ method: "GET", path: "/api/v1/prospects?limit=20", headers: jwt }],
     },
     {
+      // The same page read from Postgres every time: a client's Cache-Control: no-cache skips the
+      // page cache (src/modules/prospects/page-cache.ts), as a hard reload does.
+      id: "prospects-list-fresh",
+      title: "GET /api/v1/prospects?limit=20, Cache-Control: no-cache",
+      server: "api",
+      requests: [
+        { method: "GET", path: "/api/v1/prospects?limit=20", headers: { ...jwt, "cache-control": "no-cache" } },
+      ],
+    },
+    {
       id: "me-jwt-br",
       title: "GET /api/v1/me (JWT), Accept-Encoding: br, gzip",
       server: "api",

@@ -165,6 +165,17 @@ describe.skipIf(!redisAvailable)("the prospects page cache", () => {
     expect((await page(reader)).data.find((p) => p.id === prospectId)?.ownerId).toBeNull();
   });
 
+  test("a client that sends Cache-Control: no-cache gets the page read now, and the kept page is replaced by it", async () => {
+    const app = instance(await generationsAt(redisUrl));
+    await warm(app);
+    const around = unique("hard-reload");
+    await writeAround(around);
+    expect(emails(await page(app))).not.toContain(around);
+    const fresh = await call(app, "GET", "/prospects?limit=100", undefined, { "cache-control": "max-age=0, no-cache" });
+    expect(emails((await fresh.json()) as Page)).toContain(around);
+    expect(emails(await page(app))).toContain(around);
+  });
+
   test("each organization's pages are its own", async () => {
     const app = instance(await generationsAt(redisUrl));
     const other = await seedOrganization(database.db, `Other ${crypto.randomUUID().slice(0, 6)}`);
@@ -204,8 +215,8 @@ describe.skipIf(!redisAvailable)("the prospects page cache", () => {
     await warm(app);
     const plain = await (await call(app, "GET", "/prospects?limit=100")).text();
     const decoders = {
-      gzip: (bytes: Uint8Array) => Bun.gunzipSync(bytes),
-      br: (bytes: Uint8Array) => brotliDecompressSync(bytes),
+      gzip: (bytes: Uint8Array<ArrayBuffer>) => Bun.gunzipSync(bytes),
+      br: (bytes: Uint8Array<ArrayBuffer>) => brotliDecompressSync(bytes),
     };
     for (const encoding of ["gzip", "br"] as const) {
       for (let i = 0; i < 3; i++) {

@@ -33,6 +33,10 @@ const pageKey = (query: Static<typeof listProspectsQuery>) =>
     query.createdBefore,
   ]);
 
+/** Cache-Control: no-cache (a hard reload sends it): the client wants the page read now. */
+const wantsFresh = (cacheControl: string | null) =>
+  cacheControl !== null && /(?:^|,)\s*no-cache\s*(?:,|$)/i.test(cacheControl);
+
 /**
  * Prospects of the caller's organization: viewers read, users and admins write. Pages of the list
  * are served from `pages` while no write has changed the organization (./page-cache.ts).
@@ -42,11 +46,16 @@ export function prospectRoutes(guards: Guards, service: ProspectService, pages: 
     .use(guards)
     .get(
       "/prospects",
-      ({ principal, query }) =>
-        pages.read(principal.organizationId, pageKey(query), async () => {
-          const page = await service.list(principal, query);
-          return list(page.data, page.meta);
-        }),
+      ({ principal, query, request }) =>
+        pages.read(
+          principal.organizationId,
+          pageKey(query),
+          async () => {
+            const page = await service.list(principal, query);
+            return list(page.data, page.meta);
+          },
+          wantsFresh(request.headers.get("cache-control")),
+        ),
       {
         auth: "viewer",
         query: listProspectsQuery,

@@ -57,14 +57,27 @@ export function createPageCache(options: PageCacheOptions) {
 
   return {
     /**
-     * The page `queryKey` names, from the cache when its generation still holds, else from `load`
-     * (whose value is then kept, serialized once: it must not change afterwards).
+     * The page `queryKey` names, from the cache when its generation still holds, else (or when
+     * `fresh`) from `load`, whose value is then kept, serialized once: it must not change afterwards.
      */
-    async read<T extends object>(organizationId: string, queryKey: string, load: () => Promise<T>): Promise<T> {
+    async read<T extends object>(
+      organizationId: string,
+      queryKey: string,
+      load: () => Promise<T>,
+      fresh = false,
+    ): Promise<T> {
       if (!generations || ttlMs <= 0) return load();
       const generation = await generations.current(organizationId);
       if (generation === undefined) return load();
       const key = `${organizationId} ${queryKey}`;
+      if (fresh) {
+        // Asked for by the client (Cache-Control: no-cache): read now, not joined to a read under
+        // way, and kept in place of the page it replaces.
+        const value = await load();
+        const size = serializeOnce(value).body.length;
+        if (size <= maxChars) keep(key, { organizationId, generation, value, chars: size, expires: now() + ttlMs });
+        return value;
+      }
       const entry = entries.get(key);
       if (entry !== undefined) {
         if (entry.generation === generation && entry.expires > now()) return entry.value as T;
