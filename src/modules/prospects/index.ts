@@ -60,7 +60,13 @@ export function prospectRoutes(guards: Guards, service: ProspectService, pages: 
         auth: "viewer",
         query: listProspectsQuery,
         response: guards.responses(listProspectsResponses),
-        detail: { tags, summary: "List prospects, filtered and sorted, a page at a time" },
+        detail: {
+          tags,
+          summary: "List prospects, filtered and sorted, a page at a time",
+          description:
+            "A write through the API is in the next page on every instance. Changes made around the API show within " +
+            "PAGE_CACHE_TTL_MS (10 s), or at once with `Cache-Control: no-cache`, which reads the page from the database.",
+        },
       },
     )
     .post(
