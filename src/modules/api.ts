@@ -63,6 +63,7 @@ export function apiRoutes(deps: AppDeps) {
     ttlMs: config.pageCacheTtlMs,
     maxChars: pageCacheChars,
   });
+  deps.metrics?.readPageCache(pages.stats);
   const prospects = createProspectService({
     prospects: createProspectRepository(db),
     idempotency: createIdempotency({ db }),

@@ -39,6 +39,18 @@ export interface Metrics {
   passwordHashRefusals: Counter;
   /** Where http_requests_in_flight reads from: the app's in-flight tracker, once it exists. */
   readInFlight(read: () => number): void;
+  /** Where the page_cache_* series read from: the prospects page cache, once it exists. */
+  readPageCache(read: () => PageCacheReadings): void;
+}
+
+/** What the prospects page cache reports (its stats()): reads by outcome since the start, and what it keeps. */
+export interface PageCacheReadings {
+  hits: number;
+  misses: number;
+  fresh: number;
+  uncached: number;
+  pages: number;
+  chars: number;
 }
 
 // Route templates and known methods only: a client must not be able to create new series.
@@ -81,6 +93,40 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
   });
   registerSources(registry, options);
+  let pageCache: () => PageCacheReadings = () => ({ hits: 0, misses: 0, fresh: 0, uncached: 0, pages: 0, chars: 0 });
+  new Counter({
+    name: "page_cache_reads_total",
+    help:
+      "Prospects pages by how they were answered: hit (kept page), miss (read and kept), fresh (Cache-Control: no-cache), " +
+      "uncached (no write generation known: no Redis, Redis down or slow)",
+    labelNames: ["result"] as const,
+    registers: [registry],
+    // A mirror of the cache's own totals: reset, then set at each scrape.
+    collect() {
+      const now = pageCache();
+      this.reset();
+      this.inc({ result: "hit" }, now.hits);
+      this.inc({ result: "miss" }, now.misses);
+      this.inc({ result: "fresh" }, now.fresh);
+      this.inc({ result: "uncached" }, now.uncached);
+    },
+  });
+  new Gauge({
+    name: "page_cache_pages",
+    help: "Prospects pages kept by this instance",
+    registers: [registry],
+    collect() {
+      this.set(pageCache().pages);
+    },
+  });
+  new Gauge({
+    name: "page_cache_json_chars",
+    help: "JSON characters of the prospects pages kept by this instance (bounded at 8,000,000)",
+    registers: [registry],
+    collect() {
+      this.set(pageCache().chars);
+    },
+  });
 
   return {
     registry,
@@ -90,6 +136,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     passwordHashRefusals,
     readInFlight(read) {
       inFlight = read;
+    },
+    readPageCache(read) {
+      pageCache = read;
     },
     observe(record) {
       const method = knownMethods.has(record.request.method) ? record.request.method : "OTHER";

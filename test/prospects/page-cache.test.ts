@@ -5,12 +5,14 @@ import { type Database, openDatabase } from "../../src/db/database";
 import { createRevocationBus } from "../../src/modules/auth/revocation-bus";
 import { redisWriteGenerations, type WriteGenerations } from "../../src/modules/organizations/write-generations";
 import { createMemoryLogger } from "../../src/observability/logger";
+import { createMetrics } from "../../src/observability/metrics";
 import { closeRedis, createRedis, type RedisConnection, waitForRedis } from "../../src/redis/client";
 import { buildTestApp, expectErrorEnvelope, testConfig } from "../helpers/app";
 import { createTestDatabase, dialects, type TestDatabase } from "../helpers/database";
 import { type FaultProxy, startFaultProxy } from "../helpers/fault-proxy";
 import { bearer, cheapHashEnv, login, type SeededOrganization, seedOrganization } from "../helpers/fixtures";
 import { type RedisClusterProcesses, redisServersAvailable, startRedisCluster } from "../helpers/redis-topology";
+import { parsePrometheusText, sampleValue } from "../observability/prometheus-text";
 import { adminRedis, redisAvailable, redisUrl } from "../ratelimit/support";
 import { insertProspects } from "./support";
 
@@ -293,6 +295,34 @@ describe.skipIf(!redisAvailable)("the prospects page cache", () => {
     expect(emails(await page(reader))).not.toContain(body.email);
     setSystemTime(new Date(Date.now() + ttlMs + 1));
     expect(emails(await page(reader))).toContain(body.email);
+  });
+
+  test("/metrics counts pages by how they were answered, and what is kept", async () => {
+    const metrics = createMetrics({ processMetrics: false });
+    const config = testConfig({ ...cheapHashEnv, PAGE_CACHE_TTL_MS: String(ttlMs) });
+    const logger = createMemoryLogger();
+    const built = buildTestApp({
+      deps: {
+        db: database.db,
+        bus: createRevocationBus({ logger }),
+        logger,
+        generations: await generationsAt(redisUrl),
+        config: { ...config, jwt: sharedJwt },
+        metrics,
+        observers: [metrics.observe],
+      },
+    });
+    await warm(built.app);
+    await page(built.app);
+    await call(built.app, "GET", "/prospects?limit=100", undefined, { "cache-control": "no-cache" });
+    const families = parsePrometheusText(await (await built.request("/metrics")).text());
+    const reads = (result: string) => sampleValue(families, "page_cache_reads_total", { result }) ?? 0;
+    // The second and third reads were kept pages (the first may have started the generation).
+    expect(reads("hit")).toBeGreaterThanOrEqual(2);
+    expect(reads("miss") + reads("uncached")).toBeGreaterThanOrEqual(1);
+    expect(reads("fresh")).toBe(1);
+    expect(sampleValue(families, "page_cache_pages", {})).toBe(1);
+    expect(sampleValue(families, "page_cache_json_chars", {}) ?? 0).toBeGreaterThan(100);
   });
 
   test("PAGE_CACHE_TTL_MS=0 turns the cache off", async () => {

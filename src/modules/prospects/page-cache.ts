@@ -21,6 +21,20 @@ interface Entry {
 
 export type PageCache = ReturnType<typeof createPageCache>;
 
+/** How list reads were answered since the start, and what is kept now (page_cache_* metrics). */
+export interface PageCacheStats {
+  /** Served from the cache. */
+  hits: number;
+  /** Read from the database and kept (a concurrent miss that shared the read counts too). */
+  misses: number;
+  /** Read from the database because the client sent Cache-Control: no-cache. */
+  fresh: number;
+  /** Read from the database with no generation known (no Redis, Redis down or slow, none yet). */
+  uncached: number;
+  pages: number;
+  chars: number;
+}
+
 /**
  * Pages of an organization's list, kept by this instance and served again while the
  * organization's write generation (../organizations/write-generations.ts), read once per request,
@@ -37,6 +51,7 @@ export function createPageCache(options: PageCacheOptions) {
   // Concurrent misses of one page under one generation share one read of the database.
   const loading = new Map<string, Promise<object>>();
   let chars = 0;
+  const reads = { hits: 0, misses: 0, fresh: 0, uncached: 0 };
 
   const drop = (key: string, entry: Entry) => {
     entries.delete(key);
@@ -68,9 +83,13 @@ export function createPageCache(options: PageCacheOptions) {
     ): Promise<T> {
       if (!generations || ttlMs <= 0) return load();
       const generation = await generations.current(organizationId);
-      if (generation === undefined) return load();
+      if (generation === undefined) {
+        reads.uncached++;
+        return load();
+      }
       const key = `${organizationId} ${queryKey}`;
       if (fresh) {
+        reads.fresh++;
         // Asked for by the client (Cache-Control: no-cache): read now, not joined to a read under
         // way, and kept in place of the page it replaces.
         const value = await load();
@@ -80,9 +99,13 @@ export function createPageCache(options: PageCacheOptions) {
       }
       const entry = entries.get(key);
       if (entry !== undefined) {
-        if (entry.generation === generation && entry.expires > now()) return entry.value as T;
+        if (entry.generation === generation && entry.expires > now()) {
+          reads.hits++;
+          return entry.value as T;
+        }
         drop(key, entry);
       }
+      reads.misses++;
       const loadKey = `${generation} ${key}`;
       const pending = loading.get(loadKey);
       if (pending) return pending as Promise<T>;
@@ -115,8 +138,8 @@ export function createPageCache(options: PageCacheOptions) {
       }
     },
 
-    stats(): { pages: number; chars: number } {
-      return { pages: entries.size, chars };
+    stats(): PageCacheStats {
+      return { ...reads, pages: entries.size, chars };
     },
   };
 }
