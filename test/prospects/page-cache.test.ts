@@ -274,6 +274,20 @@ describe.skipIf(!redisAvailable)("the prospects page cache", () => {
     expect(next).toBeLessThan(150);
   });
 
+  test("a write right after a read gave up on a silent Redis still records its generation", async () => {
+    const reader = instance(await generationsAt(redisUrl));
+    const writer = instance(await generationsAt(`redis://127.0.0.1:${proxy.port}`));
+    await warm(reader);
+    await warm(writer);
+    proxy.blackhole();
+    // The read waits out its deadline; reads then leave Redis alone for a second.
+    await page(writer);
+    proxy.heal();
+    const body = { email: unique("after-silence") };
+    expect((await call(writer, "POST", "/prospects", body)).status).toBe(201);
+    expect(emails(await page(reader))).toContain(body.email);
+  });
+
   test("a write whose new generation could not reach Redis is in its own instance's next page at once, and in the others' within the TTL", async () => {
     const reader = instance(await generationsAt(redisUrl));
     const through = await connectionAt(`redis://127.0.0.1:${proxy.port}`);
@@ -323,6 +337,15 @@ describe.skipIf(!redisAvailable)("the prospects page cache", () => {
     expect(reads("fresh")).toBe(1);
     expect(sampleValue(families, "page_cache_pages", {})).toBe(1);
     expect(sampleValue(families, "page_cache_json_chars", {}) ?? 0).toBeGreaterThan(100);
+  });
+
+  test("an instance with its own cache off still tells the others of its writes", async () => {
+    const reader = instance(await generationsAt(redisUrl));
+    const writer = instance(await generationsAt(redisUrl), { PAGE_CACHE_TTL_MS: "0" });
+    await warm(reader);
+    const body = { email: unique("cache-off-writer") };
+    expect((await call(writer, "POST", "/prospects", body)).status).toBe(201);
+    expect(emails(await page(reader))).toContain(body.email);
   });
 
   test("PAGE_CACHE_TTL_MS=0 turns the cache off", async () => {

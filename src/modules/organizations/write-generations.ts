@@ -23,8 +23,10 @@ export interface WriteGenerations {
 }
 
 export interface RedisWriteGenerationsOptions {
-  /** How long a read or an advance waits for Redis (ms of loop time) before it is given up. */
+  /** How long a read waits for Redis (ms of loop time) before the database is read instead. */
   timeoutMs: number;
+  /** How long a write waits for its new generation to be recorded; default 250 ms. */
+  advanceTimeoutMs?: number;
 }
 
 // An organization untouched for a day loses its key; the next read starts a new generation.
@@ -35,18 +37,22 @@ const keyOf = (organizationId: string) => `revenue-api:generation:${organization
 /** Generations as one key per organization; values are random, so a key lost and made again never repeats one. */
 export function redisWriteGenerations(redis: RedisConnection, options: RedisWriteGenerationsOptions): WriteGenerations {
   const deadline = createReplyDeadline(options.timeoutMs);
-  // After a reply did not come in time (a partition keeps the connection "ready"), Redis is not
-  // asked again for a second: one request a second waits out the deadline, not every one.
+  // A write can wait longer than a read: what it does not record, other instances serve until
+  // their pages expire.
+  const advanceDeadline = createReplyDeadline(options.advanceTimeoutMs ?? 250);
+  // After a read's reply did not come in time (a partition keeps the connection "ready"), reads do
+  // not ask Redis again for a second: one read a second waits out the deadline, not every one.
+  // Writes always ask.
   let silentUntil = 0;
   const silent = () => {
     silentUntil = performance.now() + silenceMs;
   };
   // A connection that is not ready fails every command at once (no offline queue); not asked at all.
-  const up = () => redis.status === "ready" && performance.now() >= silentUntil;
+  const ready = () => redis.status === "ready";
 
   return {
     async current(organizationId) {
-      if (!up()) return undefined;
+      if (!ready() || performance.now() < silentUntil) return undefined;
       const key = keyOf(organizationId);
       try {
         const generation = await deadline(redis.get(key));
@@ -62,12 +68,11 @@ export function redisWriteGenerations(redis: RedisConnection, options: RedisWrit
     },
 
     async advance(organizationId) {
-      if (!up()) return false;
+      if (!ready()) return false;
       try {
-        await deadline(redis.set(keyOf(organizationId), crypto.randomUUID(), "PX", keyTtlMs));
+        await advanceDeadline(redis.set(keyOf(organizationId), crypto.randomUUID(), "PX", keyTtlMs));
         return true;
-      } catch (error) {
-        if (error instanceof TimeoutError) silent();
+      } catch {
         return false;
       }
     },

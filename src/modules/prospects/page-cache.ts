@@ -131,7 +131,8 @@ export function createPageCache(options: PageCacheOptions) {
      * out their TTL.
      */
     async changed(organizationId: string): Promise<void> {
-      if (!generations || ttlMs <= 0) return;
+      // Even with this instance's cache off: other instances' caches may be on.
+      if (!generations) return;
       if (await generations.advance(organizationId)) return;
       for (const [key, entry] of entries) {
         if (entry.organizationId === organizationId) drop(key, entry);
