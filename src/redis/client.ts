@@ -12,7 +12,9 @@ export interface CreateRedisOptions {
 }
 
 /**
- * The app's Redis connection for commands: readiness pings and revocation messages. While the
+ * The app's Redis connection for commands: readiness pings, revocation messages and the prospects
+ * pages' write generations (one GET per list request: auto-pipelined, so that the reads of one
+ * event-loop turn go out in one write; in a Cluster, one per node). While the
  * connection is down every command fails at once (no offline queue, no retries), so an outage
  * never piles requests up; it reconnects forever with capped backoff. A command with no answer
  * fails after 1 s at the latest; callers on the request path give up much sooner with

@@ -107,9 +107,9 @@ export function createProspectService(deps: ProspectServiceDeps) {
         key: idempotencyKey,
         fingerprint: requestFingerprint("POST", "/api/v1/prospects", input),
       };
-      // After the transaction has committed; a replay changes nothing, but saying so costs one write.
       const result = await idempotency.run(scope, (tx) => insert(createProspectRepository(tx), principal, input));
-      await changed(principal.organizationId);
+      // After the transaction has committed; a replay wrote nothing.
+      if (!result.replayed) await changed(principal.organizationId);
       return result;
     },
 
