@@ -8,7 +8,6 @@ export interface PageCacheOptions {
   ttlMs: number;
   /** Bound on the cached pages' JSON text (characters); the oldest pages go first. */
   maxChars: number;
-  now?: () => number;
 }
 
 interface Entry {
@@ -39,14 +38,14 @@ export interface PageCacheStats {
  * Pages of an organization's list, kept by this instance and served again while the
  * organization's write generation (../organizations/write-generations.ts), read once per request,
  * is the one they were read under. The generation is read before the database, and a write
- * changes it after committing and before it is acknowledged: a page can be older than the
- * generation it is filed under, never a page of an acknowledged write's past. The TTL bounds what
+ * changes it after committing and before it is acknowledged: a page may hold writes newer than
+ * the generation it is filed under, and no page read before a write is served once the write is
+ * acknowledged. The TTL bounds what
  * the generation cannot see: writes made outside the API, and a write whose new generation did
  * not reach Redis.
  */
 export function createPageCache(options: PageCacheOptions) {
   const { generations, ttlMs, maxChars } = options;
-  const now = options.now ?? Date.now;
   const entries = new Map<string, Entry>();
   // Concurrent misses of one page under one generation share one read of the database.
   const loading = new Map<string, Promise<object>>();
@@ -58,11 +57,14 @@ export function createPageCache(options: PageCacheOptions) {
     chars -= entry.chars;
   };
 
-  const keep = (key: string, entry: Entry) => {
+  /** A page just read under `generation`, serialized once, in place of the one it replaces (kept unless it alone is over the bound). */
+  const keep = (key: string, organizationId: string, generation: string, value: object) => {
     const old = entries.get(key);
     if (old) drop(key, old);
-    entries.set(key, entry);
-    chars += entry.chars;
+    const size = serializeOnce(value).body.length;
+    if (size > maxChars) return;
+    entries.set(key, { organizationId, generation, value, chars: size, expires: Date.now() + ttlMs });
+    chars += size;
     // A Map iterates in insertion order: the oldest pages first.
     for (const [oldest, evicted] of entries) {
       if (chars <= maxChars) break;
@@ -93,13 +95,12 @@ export function createPageCache(options: PageCacheOptions) {
         // Asked for by the client (Cache-Control: no-cache): read now, not joined to a read under
         // way, and kept in place of the page it replaces.
         const value = await load();
-        const size = serializeOnce(value).body.length;
-        if (size <= maxChars) keep(key, { organizationId, generation, value, chars: size, expires: now() + ttlMs });
+        keep(key, organizationId, generation, value);
         return value;
       }
       const entry = entries.get(key);
       if (entry !== undefined) {
-        if (entry.generation === generation && entry.expires > now()) {
+        if (entry.generation === generation && entry.expires > Date.now()) {
           reads.hits++;
           return entry.value as T;
         }
@@ -112,8 +113,7 @@ export function createPageCache(options: PageCacheOptions) {
       const read = load().then(
         (value) => {
           loading.delete(loadKey);
-          const size = serializeOnce(value).body.length;
-          if (size <= maxChars) keep(key, { organizationId, generation, value, chars: size, expires: now() + ttlMs });
+          keep(key, organizationId, generation, value);
           return value;
         },
         (error: unknown) => {
