@@ -45,11 +45,16 @@ export interface Metrics {
 
 /** What the prospects page cache reports (its stats()): reads by outcome since the start, and what it keeps. */
 export interface PageCacheReadings {
+  /** Served from the cache. */
   hits: number;
+  /** Read from the database and kept (a concurrent miss that shared the read counts too). */
   misses: number;
+  /** Read from the database because the client sent Cache-Control: no-cache. */
   fresh: number;
+  /** Read from the database with no generation known (no Redis, Redis down or slow, none yet). */
   uncached: number;
   pages: number;
+  /** JSON characters of the pages kept. */
   chars: number;
 }
 

@@ -1,4 +1,5 @@
 import { serializeOnce } from "../../http/serialized-body";
+import type { PageCacheReadings } from "../../observability/metrics";
 import type { WriteGenerations } from "../organizations/write-generations";
 
 export interface PageCacheOptions {
@@ -19,20 +20,6 @@ interface Entry {
 }
 
 export type PageCache = ReturnType<typeof createPageCache>;
-
-/** How list reads were answered since the start, and what is kept now (page_cache_* metrics). */
-export interface PageCacheStats {
-  /** Served from the cache. */
-  hits: number;
-  /** Read from the database and kept (a concurrent miss that shared the read counts too). */
-  misses: number;
-  /** Read from the database because the client sent Cache-Control: no-cache. */
-  fresh: number;
-  /** Read from the database with no generation known (no Redis, Redis down or slow, none yet). */
-  uncached: number;
-  pages: number;
-  chars: number;
-}
 
 /**
  * Pages of an organization's list, kept by this instance and served again while the
@@ -139,7 +126,8 @@ export function createPageCache(options: PageCacheOptions) {
       }
     },
 
-    stats(): PageCacheStats {
+    /** How reads were answered since the start, and what is kept now (the page_cache_* metrics). */
+    stats(): PageCacheReadings {
       return { ...reads, pages: entries.size, chars };
     },
   };
