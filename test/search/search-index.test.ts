@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { migrate } from "../../src/db/migrate";
 import { createTestDatabase, dialects, type TestDatabase } from "../helpers/database";
 import { seedOrganization } from "../helpers/fixtures";
@@ -73,6 +75,48 @@ describe.skipIf(!dialects.includes("postgres"))("the search index on Postgres", 
     expect(await searchIndexPages()).toBeLessThan(10);
     const [index] = await database.db.sql`select reloptions from pg_class where relname = 'prospects_search_idx'`;
     expect(index.reloptions).toEqual(["fastupdate=off"]);
+  });
+
+  test("005's search text is 002's for every value: ASCII, the accented letters it folds, others, NULL", async () => {
+    // 002's function as it was, under another name, next to the one migrations left.
+    const migration002 = readFileSync(
+      join(import.meta.dir, "../../src/db/migrations/postgres/002_prospects_search_text.sql"),
+      "utf8",
+    );
+    const original = migration002.match(/CREATE FUNCTION prospects_search_text[\s\S]*?\$\$;/)?.[0];
+    expect(original).toBeDefined();
+    await database.db.sql.unsafe(
+      (original as string).replace("CREATE FUNCTION prospects_search_text", "CREATE FUNCTION search_text_002"),
+    );
+    const folded = "ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöùúûüýÿĀāĂăĄąĆćČčĎďĒēĘęĚěĞğİıŁłŃńŇňŐőŒœŘřŚśŞşŠšŢţŤťŮůŰűŸŹźŻżŽž";
+    const values = [
+      "Ava.Thompson@Northwind.io",
+      "Mid-Market, Inc.",
+      "O'Brien & Sons",
+      "",
+      "   spaced   out  ",
+      "UPPER lower 123",
+      "tab\there",
+      "García",
+      "ÅNGSTRÖM & Co.",
+      "Zoë",
+      "Straße",
+      "Łódź",
+      "Ελληνικά",
+      "Москва",
+      "東京 office",
+      "emoji 🚀 launch",
+      ...[...folded].flatMap((letter) => [letter, `x${letter}y`, `${letter}${letter.toUpperCase()}`]),
+    ];
+    const rows = await database.db.sql`
+      select v, prospects_search_text(v) as now, search_text_002(v) as before
+      from unnest(${values}::text[]) as v
+      union all
+      select null, prospects_search_text(null), search_text_002(null)`;
+    expect(rows.length).toBe(values.length + 1);
+    const differing = rows.filter((row: { now: string; before: string }) => row.now !== row.before);
+    expect(differing).toEqual([]);
+    await database.db.sql`drop function search_text_002(text)`;
   });
 
   test("a prospect just written is found by the next search", async () => {
