@@ -8,6 +8,7 @@ import { createInFlight } from "./http/in-flight";
 import { createLimitCounter, rateLimitWindows } from "./http/rate-limit";
 import { requestContext } from "./http/request-context";
 import { responseFinisher } from "./http/response-finisher";
+import { registerStringFormats } from "./http/string-formats";
 import type { Mailer } from "./mail/transport";
 import type { AiProvider } from "./modules/ai/provider";
 import { apiRoutes } from "./modules/api";
@@ -60,6 +61,7 @@ export interface AppDeps {
  */
 export function createApp(deps: AppDeps) {
   const { config } = deps;
+  registerStringFormats();
   // Elysia finds the path at the first "/" after index 11 unless told otherwise, which puts a
   // short Host's path on another route (Host "a": /zz/metrics → /metrics). Index 7 is right for
   // every "http://<host>/…"; the request context refuses any other request.url with a 400.
