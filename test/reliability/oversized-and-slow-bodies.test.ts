@@ -55,6 +55,39 @@ describe("bodies that are too big or too slow, over a real socket", () => {
     expect(upload.bytesSent).toBeLessThan(tenMegabytes / 2);
   });
 
+  // Bodies that declare their length are read in one native read (src/http/json-body.ts): the
+  // limit, bad UTF-8 and bad JSON must still be what a client sees.
+  const loginBody = (size: number) => {
+    const shell = JSON.stringify({ email: "lead@x.io", password: "" });
+    return `${shell.slice(0, -2)}${"p".repeat(size - shell.length)}"}`;
+  };
+
+  test.each([
+    ["exactly the limit", 422, bodyLimit],
+    ["one byte over the limit", 413, bodyLimit + 1],
+  ])("a body of %s declared in Content-Length gets %d", async (_name, status, size) => {
+    const body = loginBody(size);
+    expect(new TextEncoder().encode(body).byteLength).toBe(size);
+    const response = await fetch(`${server.base}${login}`, { method: "POST", headers: json, body });
+    expect(response.status).toBe(status);
+    expectErrorBody((await response.json()) as Record<string, unknown>, status);
+  });
+
+  test.each([
+    [
+      "bytes that are not UTF-8",
+      new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]),
+      "Request body is not valid UTF-8",
+    ],
+    ["JSON cut short", new TextEncoder().encode('{"email":"lead@x.io"'), "Malformed JSON body"],
+  ])("a declared-length body of %s gets the 400 envelope", async (_name, body, message) => {
+    const response = await fetch(`${server.base}${login}`, { method: "POST", headers: json, body });
+    expect(response.status).toBe(400);
+    const parsed = (await response.json()) as Record<string, unknown>;
+    expectErrorBody(parsed, 400);
+    expect(parsed.message).toBe(message);
+  });
+
   test("a body trickling in a byte a second gets the 503 envelope at REQUEST_TIMEOUT_S, then the close, and the server serves on", async () => {
     const upload = await rawUpload({
       port: server.port,
