@@ -37,7 +37,7 @@ async function readText(request: Request, limit: number): Promise<string> {
 /**
  * A body whose Content-Length is within the limit, without Transfer-Encoding: HTTP's framing ends
  * it at that length, so Bun's own read (native, one buffer) cannot take more. Reading it through
- * the stream's reader instead cost ~100 µs of a small POST's CPU (docs/performance.md).
+ * the stream's reader instead cost a small POST ~50 µs of CPU (docs/performance.md).
  */
 function declaredWithin(request: Request, limit: number): boolean {
   const declared = request.headers.get("content-length");
